@@ -1,0 +1,80 @@
+//! Builds the C shim against Asterisk's headers and generates the Rust
+//! bindings of the shim's header. Asterisk's headers are found in
+//! ASTERISK_INCLUDE_DIR, in /usr/include when Asterisk's development files
+//! are installed there, or in the cache that `scripts/setup` fills.
+
+use std::env;
+use std::path::{Path, PathBuf};
+
+fn asterisk_include_dir() -> PathBuf {
+    let candidates: Vec<PathBuf> = match env::var_os("ASTERISK_INCLUDE_DIR") {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => vec![
+            PathBuf::from("/usr/include"),
+            PathBuf::from(
+                env::var("GROUPPICKUP_CACHE").unwrap_or_else(|_| "/var/cache/grouppickup".into()),
+            )
+            .join("include"),
+        ],
+    };
+    for dir in &candidates {
+        if dir.join("asterisk.h").is_file() && dir.join("asterisk/buildopts.h").is_file() {
+            return dir.clone();
+        }
+    }
+    panic!(
+        "\n\nAsterisk's headers were not found (looked for asterisk.h and asterisk/buildopts.h in {}).\n\
+         Run scripts/setup, which provisions Asterisk 22 and its headers, or set\n\
+         ASTERISK_INCLUDE_DIR to the directory holding asterisk.h and asterisk/ of the\n\
+         Asterisk the module will be loaded into (its build options must match).\n",
+        candidates
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=ASTERISK_INCLUDE_DIR");
+    println!("cargo:rerun-if-env-changed=GROUPPICKUP_CACHE");
+    println!("cargo:rerun-if-changed=src/asterisk/shim.c");
+    println!("cargo:rerun-if-changed=include/grouppickup.h");
+
+    let asterisk = asterisk_include_dir();
+    println!(
+        "cargo:rerun-if-changed={}",
+        asterisk.join("asterisk/buildopts.h").display()
+    );
+
+    // Asterisk's build passes these to every module; AST_MODULE_SELF_SYM is
+    // mandatory for modules built outside Asterisk's tree.
+    cc::Build::new()
+        .file("src/asterisk/shim.c")
+        .include("include")
+        .include(&asterisk)
+        .define("AST_MODULE", "\"app_grouppickup\"")
+        .define("AST_MODULE_SELF_SYM", "__internal_app_grouppickup_self")
+        .define("_GNU_SOURCE", None)
+        .define("_REENTRANT", None)
+        .flag_if_supported("-fno-strict-aliasing")
+        .flag_if_supported("-Wno-unused-parameter")
+        .flag_if_supported("-Wno-missing-field-initializers")
+        .flag_if_supported("-Wno-sign-compare")
+        .warnings(true)
+        .compile("grouppickup_shim");
+
+    let header = Path::new("include/grouppickup.h");
+    let bindings = bindgen::Builder::default()
+        .header(header.to_string_lossy())
+        .allowlist_function("gp_.*")
+        .blocklist_function("gp_rs_.*")
+        .allowlist_type("gp_.*")
+        .opaque_type("ast_channel")
+        .rustified_enum("gp_.*")
+        .layout_tests(false)
+        .generate()
+        .expect("bindgen could not read include/grouppickup.h");
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("shim.rs");
+    bindings.write_to_file(out).expect("writing the bindings");
+}

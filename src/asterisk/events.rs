@@ -1,0 +1,25 @@
+//! Channel state events from Asterisk into the ringing index.
+
+use super::{log, module};
+use crate::core::arbiter::{LegChange, LegEvent};
+use std::time::Instant;
+
+pub fn on_leg(event: &LegEvent<'_>) {
+    let Some(module) = module::get() else {
+        return;
+    };
+    match module.registry.on_leg(event, Instant::now()) {
+        LegChange::CallRinging(group) => log::debug(&format!(
+            "grouppickup: {} rings in group {group} (caller {})",
+            event.name, event.caller_number
+        )),
+        LegChange::LegAdded(group) => log::debug(&format!(
+            "grouppickup: {} also rings for its call in group {group}",
+            event.name
+        )),
+        LegChange::LegStopped(_) => {
+            log::debug(&format!("grouppickup: {} stopped ringing", event.name))
+        }
+        LegChange::Ignored => {}
+    }
+}

@@ -1,0 +1,103 @@
+//! The module's lifetime: load, reload and unload, and the state that lives
+//! between them.
+//!
+//! State uses std's locks (futex based, no per-thread data): a lock that
+//! keeps per-thread data with a destructor would make the C library keep
+//! this shared object mapped after `module unload`, and the next
+//! `module load` would then find it already there and fail.
+
+use super::extensions::{self, Registered};
+use super::{config_file, guard, log, shim};
+use crate::core::arbiter::Registry;
+use crate::core::config::ConfigError;
+use std::sync::{Arc, Mutex, RwLock};
+
+pub struct Module {
+    pub registry: Registry,
+    extensions: Mutex<Registered>,
+}
+
+static MODULE: RwLock<Option<Arc<Module>>> = RwLock::new(None);
+
+/// The loaded module, if any.
+pub fn get() -> Option<Arc<Module>> {
+    MODULE.read().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+fn log_errors(errors: &[ConfigError], outcome: &str) {
+    for e in errors {
+        log::error(&format!("grouppickup: {e}"));
+    }
+    log::error(&format!(
+        "grouppickup: {} error(s) in {}; {outcome}",
+        errors.len(),
+        config_file::FILENAME
+    ));
+}
+
+pub fn load() -> i32 {
+    guard::install_panic_hook();
+    let config = match config_file::read() {
+        Ok(config) => config,
+        Err(errors) => {
+            log_errors(&errors, "the module is not loaded");
+            return -1;
+        }
+    };
+    let registered = extensions::register(&config);
+    let module = Arc::new(Module {
+        registry: Registry::new(config),
+        extensions: Mutex::new(registered),
+    });
+    *MODULE.write().unwrap_or_else(|e| e.into_inner()) = Some(module.clone());
+    if unsafe { shim::gp_events_subscribe() } != 0 {
+        log::error("grouppickup: could not subscribe to channel events; the module is not loaded");
+        unload();
+        return -1;
+    }
+    let sum = unsafe { std::ffi::CStr::from_ptr(shim::gp_buildopt_sum()) };
+    log::verbose(&format!(
+        "grouppickup: loaded ({} range(s), {} user(s); built for Asterisk build options {})",
+        module.registry.config().ranges.len(),
+        module.registry.config().users.len(),
+        sum.to_string_lossy()
+    ));
+    0
+}
+
+pub fn reload() -> i32 {
+    let Some(module) = get() else {
+        return -1;
+    };
+    let config = match config_file::read() {
+        Ok(config) => config,
+        Err(errors) => {
+            log_errors(&errors, "the running configuration stays in force");
+            return -1;
+        }
+    };
+    let mut registered = module
+        .extensions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    extensions::unregister(std::mem::take(&mut *registered));
+    *registered = extensions::register(&config);
+    module.registry.replace_config(config);
+    log::verbose("grouppickup: configuration reloaded");
+    0
+}
+
+pub fn unload() {
+    // Stop the events first: this waits for a handler still running.
+    unsafe { shim::gp_events_unsubscribe() };
+    let module = MODULE.write().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(module) = module {
+        let registered = std::mem::take(
+            &mut *module
+                .extensions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        extensions::unregister(registered);
+    }
+}

@@ -1,0 +1,12 @@
+//! Everything that can be decided without Asterisk: group numbers and
+//! ranges, the configuration model, the ringing-call index and pickup
+//! arbitration. No FFI here; `cargo test` covers it.
+
+pub mod arbiter;
+pub mod config;
+pub mod device;
+pub mod number;
+pub mod ranges;
+pub mod ringing;
+pub mod stats;
+pub mod view;
