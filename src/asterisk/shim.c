@@ -286,8 +286,9 @@ static void on_channel_message(void *data, struct stasis_subscription *sub, stru
 	event.uniqueid = now->base->uniqueid;
 	event.name = now->base->name;
 	event.linkedid = now->peer->linkedid;
-	event.caller_number = now->caller->number;
-	event.caller_name = now->caller->name;
+	/* On a dialed leg the caller is the other party: the connected line. */
+	event.caller_number = now->connected->number;
+	event.caller_name = now->connected->name;
 	event.appl = now->dialplan->appl;
 	event.exten = now->dialplan->exten;
 	event.ringing = ringing;

@@ -1,0 +1,272 @@
+//! Group call pickup in a real Asterisk with real SIP endpoints (SIPp).
+//!
+//! The office: alice (two desk phones: alice and alice-desk) and carol are in
+//! group *101, erin is in group *102; bob and dave are in no group; caller1
+//! and caller2 call in.
+
+mod support;
+
+use std::time::Duration;
+use support::{Pbx, PbxSpec, Phone, Sipp, SippSpec};
+
+const CONF: &str = "\
+[general]
+context = grouppickup
+
+[office]
+type = range
+start = *100
+end = *199
+
+[alice]
+type = user
+endpoint = PJSIP/alice, PJSIP/alice-desk
+group = *101
+
+[carol]
+type = user
+endpoint = PJSIP/carol
+group = *101
+
+[erin]
+type = user
+endpoint = PJSIP/erin
+group = *102
+
+[bob]
+type = user
+endpoint = PJSIP/bob
+";
+
+const DIALPLAN: &str = "\
+exten => 2001,1,Dial(PJSIP/alice,30)
+exten => 2002,1,Dial(PJSIP/carol,30)
+exten => 2003,1,Dial(PJSIP/erin,30)
+exten => 2011,1,Dial(PJSIP/alice&PJSIP/alice-desk,30)
+; Nobody answers: the call goes on to the next priority, as voicemail would.
+exten => 2009,1,Dial(PJSIP/alice,3)
+same => n,Log(NOTICE,AFTER_DIAL DIALSTATUS=${DIALSTATUS})
+same => n,Answer()
+same => n,Wait(0.5)
+same => n,Hangup()
+";
+
+fn office() -> Pbx {
+    let phones = [
+        "alice", "alice-desk", "carol", "erin", "bob", "dave", "caller1", "caller2",
+    ]
+    .iter()
+    .map(|n| Phone::new(n))
+    .collect();
+    Pbx::start(PbxSpec {
+        phones,
+        grouppickup_conf: CONF.to_string(),
+        dialplan: DIALPLAN.to_string(),
+        endpoint_options: String::new(),
+    })
+}
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A phone that rings until cancelled.
+fn ringing_phone(pbx: &Pbx, name: &str, calls: u32) -> Sipp {
+    Sipp::start(SippSpec {
+        scenario: "uas_ring.xml",
+        phone: pbx.phone(name),
+        remote: None,
+        calls,
+        hold_ms: 0,
+    })
+}
+
+/// A caller dialing `number`, staying on until the other side hangs up.
+fn call(pbx: &Pbx, from: &str, number: &str) -> Sipp {
+    Sipp::start(SippSpec {
+        scenario: "uac_call.xml",
+        phone: pbx.phone(from),
+        remote: Some((pbx.sip_port, number)),
+        calls: 1,
+        hold_ms: 0,
+    })
+}
+
+/// A picker dialing a group number, staying connected for `hold_ms`.
+fn pick(pbx: &Pbx, from: &str, number: &str, hold_ms: u32) -> Sipp {
+    Sipp::start(SippSpec {
+        scenario: "uac_pick.xml",
+        phone: pbx.phone(from),
+        remote: Some((pbx.sip_port, number)),
+        calls: 1,
+        hold_ms,
+    })
+}
+
+/// A picker whose attempt must be refused (403 from the `8<number>` test
+/// extension, which logs GROUPPICKUP_STATUS).
+fn pick_refused(pbx: &Pbx, from: &str, number: &str) -> Sipp {
+    Sipp::start(SippSpec {
+        scenario: "uac_refused.xml",
+        phone: pbx.phone(from),
+        remote: Some((pbx.sip_port, &format!("8{number}"))),
+        calls: 1,
+        hold_ms: 0,
+    })
+}
+
+fn cancel_reasons(phone: &Sipp) -> Vec<String> {
+    phone
+        .received("CANCEL")
+        .iter()
+        .map(|m| {
+            m.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("reason:"))
+                .unwrap_or("(no Reason header)")
+                .to_string()
+        })
+        .collect()
+}
+
+fn assert_answered_elsewhere(phone: &Sipp) {
+    let reasons = cancel_reasons(phone);
+    assert_eq!(reasons.len(), 1, "{}: CANCELs received: {reasons:?}", phone.name);
+    assert!(
+        reasons[0].contains("SIP;cause=200"),
+        "{}: CANCEL carries '{}', expected Reason: SIP;cause=200",
+        phone.name,
+        reasons[0]
+    );
+}
+
+#[test]
+fn basic_pickup_connects_picker_and_cancels_callee() {
+    let pbx = office();
+    let mut alice = ringing_phone(&pbx, "alice", 1);
+    let mut caller = call(&pbx, "caller1", "2001");
+    let ringing = pbx.wait_ringing(1);
+    assert!(ringing.contains("alice") && ringing.contains("*101"), "{ringing}");
+
+    let mut bob = pick(&pbx, "bob", "*101", 2000);
+    pbx.wait_bridged("caller1", "bob");
+
+    bob.wait(WAIT).unwrap();
+    caller.wait(WAIT).expect("the caller is connected, then hung up by bob");
+    alice.wait(WAIT).expect("alice's phone stops ringing");
+    assert_answered_elsewhere(&alice);
+    pbx.wait_ringing(0);
+    assert!(pbx.log().contains("picked up the call from caller1 to alice in group *101"));
+}
+
+#[test]
+fn longest_ringing_call_is_picked_first() {
+    let pbx = office();
+    let mut alice = ringing_phone(&pbx, "alice", 1);
+    let mut carol = ringing_phone(&pbx, "carol", 1);
+    let mut first = call(&pbx, "caller1", "2001");
+    pbx.wait_ringing(1);
+    std::thread::sleep(Duration::from_secs(1));
+    let mut second = call(&pbx, "caller2", "2002");
+    pbx.wait_ringing(2);
+
+    let mut bob = pick(&pbx, "bob", "*101", 3000);
+    pbx.wait_bridged("caller1", "bob");
+    let mut dave = pick(&pbx, "dave", "*101", 3000);
+    pbx.wait_bridged("caller2", "dave");
+
+    for sipp in [&mut bob, &mut dave, &mut first, &mut second, &mut alice, &mut carol] {
+        sipp.wait(WAIT).unwrap();
+    }
+    assert_answered_elsewhere(&alice);
+    assert_answered_elsewhere(&carol);
+}
+
+#[test]
+fn a_non_member_picks_up() {
+    // dave is not configured at all, not even as a user.
+    let pbx = office();
+    let mut carol = ringing_phone(&pbx, "carol", 1);
+    let mut caller = call(&pbx, "caller1", "2002");
+    pbx.wait_ringing(1);
+    let mut dave = pick(&pbx, "dave", "*101", 3000);
+    pbx.wait_bridged("caller1", "dave");
+    dave.wait(WAIT).unwrap();
+    caller.wait(WAIT).unwrap();
+    carol.wait(WAIT).unwrap();
+    assert_answered_elsewhere(&carol);
+}
+
+#[test]
+fn another_groups_number_does_not_pick_the_call() {
+    let pbx = office();
+    let mut erin = ringing_phone(&pbx, "erin", 1);
+    let _caller = call(&pbx, "caller1", "2003");
+    pbx.wait_ringing(1);
+
+    let mut bob = pick_refused(&pbx, "bob", "*101");
+    bob.wait(WAIT).unwrap();
+    assert_eq!(pbx.statuses(), ["NOCALL"]);
+    // Still ringing at erin, and pickable with the right number.
+    pbx.wait_ringing(1);
+    assert!(erin.received("CANCEL").is_empty());
+
+    let mut dave = pick(&pbx, "dave", "*102", 3000);
+    pbx.wait_bridged("caller1", "dave");
+    dave.wait(WAIT).unwrap();
+    erin.wait(WAIT).unwrap();
+    assert_answered_elsewhere(&erin);
+}
+
+#[test]
+fn nothing_ringing_gives_nocall_and_unknown_number_gives_invalid() {
+    let pbx = office();
+    let mut bob = pick_refused(&pbx, "bob", "*101");
+    bob.wait(WAIT).unwrap();
+    let mut bob = pick_refused(&pbx, "bob", "*200");
+    bob.wait(WAIT).unwrap();
+    let mut bob = pick_refused(&pbx, "bob", "12ab");
+    bob.wait(WAIT).unwrap();
+    assert_eq!(pbx.statuses(), ["NOCALL", "INVALID", "INVALID"]);
+    assert!(pbx.channels().is_empty(), "no connection was made");
+}
+
+#[test]
+fn unanswered_call_goes_on_in_the_dialplan() {
+    let pbx = office();
+    let mut alice = ringing_phone(&pbx, "alice", 1);
+    let mut caller = call(&pbx, "caller1", "2009");
+    pbx.wait_ringing(1);
+    // Dial's 3 s timeout; then the next priority answers the caller.
+    caller.wait(WAIT).expect("the next priority answers, then hangs up");
+    alice.wait(WAIT).unwrap();
+    assert!(pbx.log().contains("AFTER_DIAL DIALSTATUS=NOANSWER"), "{}", pbx.log());
+    let reasons = cancel_reasons(&alice);
+    assert_eq!(reasons.len(), 1);
+    assert!(!reasons[0].contains("cause=200"), "not answered elsewhere: {reasons:?}");
+    pbx.wait_ringing(0);
+}
+
+#[test]
+fn simultaneous_ring_is_picked_once_and_both_devices_cancelled() {
+    let pbx = office();
+    let mut alice = ringing_phone(&pbx, "alice", 1);
+    let mut desk = ringing_phone(&pbx, "alice-desk", 1);
+    let mut caller = call(&pbx, "caller1", "2011");
+    let ringing = pbx.wait_for("both of alice's devices ringing", WAIT, |p| {
+        let out = p.try_cli("grouppickup show ringing").ok()?;
+        (out.contains("1 call(s) ringing") && out.contains("PJSIP/alice-desk-")).then_some(out)
+    });
+    assert!(ringing.contains("PJSIP/alice-0"), "{ringing}");
+
+    let mut bob = pick(&pbx, "bob", "*101", 3000);
+    pbx.wait_bridged("caller1", "bob");
+    // Only one call was there: a second picker finds nothing.
+    let mut dave = pick_refused(&pbx, "dave", "*101");
+    dave.wait(WAIT).unwrap();
+    assert_eq!(pbx.statuses(), ["NOCALL"]);
+
+    bob.wait(WAIT).unwrap();
+    caller.wait(WAIT).unwrap();
+    alice.wait(WAIT).unwrap();
+    desk.wait(WAIT).unwrap();
+    assert_answered_elsewhere(&alice);
+    assert_answered_elsewhere(&desk);
+}
