@@ -117,7 +117,7 @@ int gp_config_read(const char *filename, gp_config_visitor visit, void *ctx)
 				ast_copy_string(path, var->file, sizeof(path));
 			} else {
 				snprintf(path, sizeof(path), "%s/%s", ast_config_AST_CONFIG_DIR,
-					var->file ? var->file : filename);
+					!ast_strlen_zero(var->file) ? var->file : filename);
 			}
 			entry.key = var->name;
 			entry.value = var->value;
