@@ -61,6 +61,8 @@ fn main() {
         .flag_if_supported("-Wno-unused-parameter")
         .flag_if_supported("-Wno-missing-field-initializers")
         .flag_if_supported("-Wno-sign-compare")
+        // Asterisk's own headers trip this one.
+        .flag_if_supported("-Wno-old-style-declaration")
         .warnings(true)
         .compile("grouppickup_shim");
 

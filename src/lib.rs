@@ -67,7 +67,10 @@ mod entry {
     /// # Safety
     /// `chan` is the channel running the application; `data` its argument.
     #[no_mangle]
-    pub unsafe extern "C" fn gp_rs_app_exec(chan: *mut shim::ast_channel, data: *const c_char) -> c_int {
+    pub unsafe extern "C" fn gp_rs_app_exec(
+        chan: *mut shim::ast_channel,
+        data: *const c_char,
+    ) -> c_int {
         let data = text(data);
         // The application's failure value lets the dialplan go on.
         guard("GroupPickup", 0, || app::exec(chan, &data))

@@ -50,7 +50,10 @@ fn numbers_are_registered_and_removed_exactly() {
     assert!(loaded(&pbx));
     assert_eq!(group_extensions(&pbx), 20);
     let ranges = pbx.cli("grouppickup show ranges");
-    assert!(ranges.contains("*100") && ranges.contains("*119") && ranges.contains("20 group number(s)"), "{ranges}");
+    assert!(
+        ranges.contains("*100") && ranges.contains("*119") && ranges.contains("20 group number(s)"),
+        "{ranges}"
+    );
     let ext = pbx.cli("dialplan show *105@grouppickup");
     assert!(ext.contains("GroupPickup(*105)"), "{ext}");
 
@@ -58,7 +61,9 @@ fn numbers_are_registered_and_removed_exactly() {
     pbx.cli("module unload app_grouppickup.so");
     assert!(!loaded(&pbx));
     assert_eq!(group_extensions(&pbx), 0);
-    assert!(pbx.cli("core show applications like GroupPickup").contains("0 Applications Matching"));
+    assert!(pbx
+        .cli("core show applications like GroupPickup")
+        .contains("0 Applications Matching"));
     pbx.cli("module load app_grouppickup.so");
     assert!(loaded(&pbx), "{}", support::tail(&pbx.log(), 20));
     assert_eq!(group_extensions(&pbx), 20);
@@ -71,7 +76,9 @@ fn invalid_file_at_load_declines_the_module_with_file_and_line() {
     assert!(!loaded(&pbx));
     let log = pbx.log();
     assert!(
-        log.contains("grouppickup.conf:6: [office]: start *100 and end *1190 must have the same length"),
+        log.contains(
+            "grouppickup.conf:6: [office]: start *100 and end *1190 must have the same length"
+        ),
         "{}",
         support::tail(&log, 30)
     );
@@ -85,9 +92,13 @@ fn invalid_file_on_reload_keeps_the_running_configuration() {
     pbx.write_grouppickup_conf(&GOOD.replace("group = *101", "group = *300"));
     pbx.cli("module reload app_grouppickup.so");
     pbx.wait_for("the reload error", Duration::from_secs(10), |p| {
-        p.log().contains("the running configuration stays in force").then_some(())
+        p.log()
+            .contains("the running configuration stays in force")
+            .then_some(())
     });
-    assert!(pbx.log().contains("grouppickup.conf:12: [alice]: group *300 is not inside any range"));
+    assert!(pbx
+        .log()
+        .contains("grouppickup.conf:12: [alice]: group *300 is not inside any range"));
     assert!(loaded(&pbx));
     assert_eq!(group_extensions(&pbx), 20);
     assert!(pbx.cli("grouppickup show groups").contains("*101"));
@@ -113,5 +124,7 @@ fn a_group_number_that_is_a_real_extension_is_reported() {
         support::tail(&log, 30)
     );
     assert_eq!(group_extensions(&pbx), 19);
-    assert!(pbx.cli("dialplan show *105@grouppickup").contains("Playback(beep)"));
+    assert!(pbx
+        .cli("dialplan show *105@grouppickup")
+        .contains("Playback(beep)"));
 }

@@ -53,7 +53,14 @@ same => n,Hangup()
 
 fn office() -> Pbx {
     let phones = [
-        "alice", "alice-desk", "carol", "erin", "bob", "dave", "caller1", "caller2",
+        "alice",
+        "alice-desk",
+        "carol",
+        "erin",
+        "bob",
+        "dave",
+        "caller1",
+        "caller2",
     ]
     .iter()
     .map(|n| Phone::new(n))
@@ -128,7 +135,12 @@ fn cancel_reasons(phone: &Sipp) -> Vec<String> {
 
 fn assert_answered_elsewhere(phone: &Sipp) {
     let reasons = cancel_reasons(phone);
-    assert_eq!(reasons.len(), 1, "{}: CANCELs received: {reasons:?}", phone.name);
+    assert_eq!(
+        reasons.len(),
+        1,
+        "{}: CANCELs received: {reasons:?}",
+        phone.name
+    );
     assert!(
         reasons[0].contains("SIP;cause=200"),
         "{}: CANCEL carries '{}', expected Reason: SIP;cause=200",
@@ -143,17 +155,24 @@ fn basic_pickup_connects_picker_and_cancels_callee() {
     let mut alice = ringing_phone(&pbx, "alice", 1);
     let mut caller = call(&pbx, "caller1", "2001");
     let ringing = pbx.wait_ringing(1);
-    assert!(ringing.contains("alice") && ringing.contains("*101"), "{ringing}");
+    assert!(
+        ringing.contains("alice") && ringing.contains("*101"),
+        "{ringing}"
+    );
 
     let mut bob = pick(&pbx, "bob", "*101", 2000);
     pbx.wait_bridged("caller1", "bob");
 
     bob.wait(WAIT).unwrap();
-    caller.wait(WAIT).expect("the caller is connected, then hung up by bob");
+    caller
+        .wait(WAIT)
+        .expect("the caller is connected, then hung up by bob");
     alice.wait(WAIT).expect("alice's phone stops ringing");
     assert_answered_elsewhere(&alice);
     pbx.wait_ringing(0);
-    assert!(pbx.log().contains("picked up the call from caller1 to alice in group *101"));
+    assert!(pbx
+        .log()
+        .contains("picked up the call from caller1 to alice in group *101"));
 }
 
 #[test]
@@ -172,7 +191,14 @@ fn longest_ringing_call_is_picked_first() {
     let mut dave = pick(&pbx, "dave", "*101", 3000);
     pbx.wait_bridged("caller2", "dave");
 
-    for sipp in [&mut bob, &mut dave, &mut first, &mut second, &mut alice, &mut carol] {
+    for sipp in [
+        &mut bob,
+        &mut dave,
+        &mut first,
+        &mut second,
+        &mut alice,
+        &mut carol,
+    ] {
         sipp.wait(WAIT).unwrap();
     }
     assert_answered_elsewhere(&alice);
@@ -235,12 +261,21 @@ fn unanswered_call_goes_on_in_the_dialplan() {
     let mut caller = call(&pbx, "caller1", "2009");
     pbx.wait_ringing(1);
     // Dial's 3 s timeout; then the next priority answers the caller.
-    caller.wait(WAIT).expect("the next priority answers, then hangs up");
+    caller
+        .wait(WAIT)
+        .expect("the next priority answers, then hangs up");
     alice.wait(WAIT).unwrap();
-    assert!(pbx.log().contains("AFTER_DIAL DIALSTATUS=NOANSWER"), "{}", pbx.log());
+    assert!(
+        pbx.log().contains("AFTER_DIAL DIALSTATUS=NOANSWER"),
+        "{}",
+        pbx.log()
+    );
     let reasons = cancel_reasons(&alice);
     assert_eq!(reasons.len(), 1);
-    assert!(!reasons[0].contains("cause=200"), "not answered elsewhere: {reasons:?}");
+    assert!(
+        !reasons[0].contains("cause=200"),
+        "not answered elsewhere: {reasons:?}"
+    );
     pbx.wait_ringing(0);
 }
 

@@ -35,9 +35,15 @@ pub fn exec(chan: *mut ast_channel, data: &str) -> i32 {
         return 0;
     };
     let config = module.registry.config();
-    match pick(&module.registry, chan, data, &picker, &config.general.pickupsound) {
+    match pick(
+        &module.registry,
+        chan,
+        data,
+        &picker,
+        &config.general.pickupsound,
+    ) {
         Ok(claim) => {
-            log::verbose(&format!(
+            log::notice(&format!(
                 "grouppickup: {} picked up the call from {} to {} in group {} after {} ms",
                 picker.channel,
                 claim.caller_number,

@@ -41,7 +41,12 @@ pub fn register(config: &Config) -> Registered {
                 continue;
             }
             let added = unsafe {
-                shim::gp_extension_add(context.as_ptr(), exten.as_ptr(), app.as_ptr(), exten.as_ptr())
+                shim::gp_extension_add(
+                    context.as_ptr(),
+                    exten.as_ptr(),
+                    app.as_ptr(),
+                    exten.as_ptr(),
+                )
             };
             if added == 0 {
                 registered.extens.push(exten);

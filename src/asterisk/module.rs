@@ -76,10 +76,7 @@ pub fn reload() -> i32 {
             return -1;
         }
     };
-    let mut registered = module
-        .extensions
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
+    let mut registered = module.extensions.lock().unwrap_or_else(|e| e.into_inner());
     extensions::unregister(std::mem::take(&mut *registered));
     *registered = extensions::register(&config);
     module.registry.replace_config(config);
@@ -92,12 +89,8 @@ pub fn unload() {
     unsafe { shim::gp_events_unsubscribe() };
     let module = MODULE.write().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(module) = module {
-        let registered = std::mem::take(
-            &mut *module
-                .extensions
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()),
-        );
+        let registered =
+            std::mem::take(&mut *module.extensions.lock().unwrap_or_else(|e| e.into_inner()));
         extensions::unregister(registered);
     }
 }

@@ -277,7 +277,10 @@ endpoint = PJSIP/bob
         assert_eq!(r.ringing_in(&g), 1);
         let claim = r.begin("*101", &picker("PJSIP/bob-00000002")).unwrap();
         assert_eq!(claim.legs[0].name, "PJSIP/alice-00000001");
-        assert_eq!(r.begin("*101", &picker("PJSIP/carol-3")), Err(Failure::NoCall));
+        assert_eq!(
+            r.begin("*101", &picker("PJSIP/carol-3")),
+            Err(Failure::NoCall)
+        );
         r.picked(&claim);
         assert_eq!(r.stats.snapshot().pickups, 1);
         let stopped = LegEvent {

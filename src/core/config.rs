@@ -341,8 +341,8 @@ impl Builder {
             }
             return;
         };
-        let added = Range::new(&section.name, start, end)
-            .and_then(|range| self.config.ranges.add(range));
+        let added =
+            Range::new(&section.name, start, end).and_then(|range| self.config.ranges.add(range));
         if let Err(message) = added {
             self.error(section, line, format!("[{}]: {message}", section.name));
         }
@@ -634,7 +634,11 @@ endpoint = PJSIP/bob
         assert!(e[0].contains("at least 100"), "{}", e[0]);
 
         let e = errors("[r]\ntype = range\nstart = *1x0\nend = *199\n");
-        assert!(e[0].contains("grouppickup.conf:3") && e[0].contains("'*1x0'"), "{}", e[0]);
+        assert!(
+            e[0].contains("grouppickup.conf:3") && e[0].contains("'*1x0'"),
+            "{}",
+            e[0]
+        );
     }
 
     #[test]
@@ -648,8 +652,13 @@ endpoint = PJSIP/bob
     #[test]
     fn user_group_must_be_in_a_range_and_single() {
         let base = "[r]\ntype=range\nstart=*100\nend=*199\n";
-        let e = errors(&format!("{base}[alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*300\n"));
-        assert!(e[0].contains(":8:") && e[0].contains("not inside any range"), "{e:?}");
+        let e = errors(&format!(
+            "{base}[alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*300\n"
+        ));
+        assert!(
+            e[0].contains(":8:") && e[0].contains("not inside any range"),
+            "{e:?}"
+        );
         let e = errors(&format!(
             "{base}[alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\ngroup=*102\n"
         ));
@@ -662,15 +671,15 @@ endpoint = PJSIP/bob
         assert!(e[0].contains("needs endpoint"), "{e:?}");
         let e = errors("[alice]\ntype=user\nendpoint=alice\n");
         assert!(e[0].contains("Technology/resource"), "{e:?}");
-        let e = errors(
-            "[alice]\ntype=user\nendpoint=PJSIP/x\n[bob]\ntype=user\nendpoint=PJSIP/x\n",
-        );
+        let e =
+            errors("[alice]\ntype=user\nendpoint=PJSIP/x\n[bob]\ntype=user\nendpoint=PJSIP/x\n");
         assert!(e[0].contains("already belongs to user alice"), "{e:?}");
     }
 
     #[test]
     fn unknown_things_are_reported_all_at_once() {
-        let e = errors("[general]\ncolour=blue\nblf=maybe\n[x]\nendpoint=PJSIP/x\n[y]\ntype=phone\n");
+        let e =
+            errors("[general]\ncolour=blue\nblf=maybe\n[x]\nendpoint=PJSIP/x\n[y]\ntype=phone\n");
         assert_eq!(e.len(), 4, "{e:?}");
         assert!(e[0].contains("unknown option 'colour'"));
         assert!(e[1].contains("not yes or no"));

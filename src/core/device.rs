@@ -30,12 +30,18 @@ mod tests {
 
     #[test]
     fn channel_names_map_to_devices() {
-        assert_eq!(device_of_channel("PJSIP/alice-0000002a"), Some("PJSIP/alice"));
+        assert_eq!(
+            device_of_channel("PJSIP/alice-0000002a"),
+            Some("PJSIP/alice")
+        );
         assert_eq!(
             device_of_channel("PJSIP/alice-desk-00000003"),
             Some("PJSIP/alice-desk")
         );
-        assert_eq!(device_of_channel("Local/100@from-internal-00000001;2"), None);
+        assert_eq!(
+            device_of_channel("Local/100@from-internal-00000001;2"),
+            None
+        );
         assert_eq!(device_of_channel("PJSIP/alice"), None);
         assert_eq!(device_of_channel("alice-0001"), None);
         assert_eq!(device_of_channel("PJSIP/alice-"), None);

@@ -103,7 +103,9 @@ impl FromStr for GroupNumber {
             return Err(fail("no digits follow the prefix"));
         }
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(fail("it contains a character other than digits after the optional * or #"));
+            return Err(fail(
+                "it contains a character other than digits after the optional * or #",
+            ));
         }
         if digits.starts_with('0') {
             return Err(fail("the digits start with 0"));
@@ -122,7 +124,8 @@ impl FromStr for GroupNumber {
 
 impl fmt::Display for GroupNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.prefix.as_str(), self.value)
+        // pad() honours width and alignment in tables.
+        f.pad(&format!("{}{}", self.prefix.as_str(), self.value))
     }
 }
 
@@ -136,7 +139,15 @@ mod tests {
 
     #[test]
     fn accepts_the_lync_examples() {
-        for s in ["#6000", "*92000", "*95551212", "915551212", "300", "*100", "1"] {
+        for s in [
+            "#6000",
+            "*92000",
+            "*95551212",
+            "915551212",
+            "300",
+            "*100",
+            "1",
+        ] {
             assert_eq!(n(s).to_string(), s);
         }
     }
@@ -144,8 +155,19 @@ mod tests {
     #[test]
     fn refuses_malformed_numbers() {
         for s in [
-            "", "*", "#", "0", "*0100", "0123", "1234567890", "*123456789", "12a", "**1", "+100",
-            " 100", "١٢٣",
+            "",
+            "*",
+            "#",
+            "0",
+            "*0100",
+            "0123",
+            "1234567890",
+            "*123456789",
+            "12a",
+            "**1",
+            "+100",
+            " 100",
+            "١٢٣",
         ] {
             assert!(s.parse::<GroupNumber>().is_err(), "{s:?} should be refused");
         }

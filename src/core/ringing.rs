@@ -86,7 +86,11 @@ impl RingingIndex {
         if let Some(&id) = self.by_leg.get(&leg.leg.uniqueid) {
             // A leg that rings again (a second 180) changes nothing.
             if let Some(call) = self.calls.get_mut(&id) {
-                if let Some(known) = call.legs.iter_mut().find(|l| l.uniqueid == leg.leg.uniqueid) {
+                if let Some(known) = call
+                    .legs
+                    .iter_mut()
+                    .find(|l| l.uniqueid == leg.leg.uniqueid)
+                {
                     known.name = leg.leg.name;
                 }
             }

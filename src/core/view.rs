@@ -8,9 +8,20 @@ use std::time::Instant;
 pub fn ranges(registry: &Registry) -> String {
     let config = registry.config();
     let mut out = String::new();
-    let _ = writeln!(out, "{:<24} {:<10} {:<10} {:>8}", "Range", "Start", "End", "Numbers");
+    let _ = writeln!(
+        out,
+        "{:<24} {:<10} {:<10} {:>8}",
+        "Range", "Start", "End", "Numbers"
+    );
     for r in config.ranges.iter() {
-        let _ = writeln!(out, "{:<24} {:<10} {:<10} {:>8}", r.name, r.start, r.end, r.len());
+        let _ = writeln!(
+            out,
+            "{:<24} {:<10} {:<10} {:>8}",
+            r.name,
+            r.start,
+            r.end,
+            r.len()
+        );
     }
     let _ = writeln!(
         out,

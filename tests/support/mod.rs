@@ -33,7 +33,10 @@ pub fn free_port() -> u16 {
         let socket = UdpSocket::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
         let port = socket.local_addr().unwrap().port();
         // SIPp also uses port+1 and +2 for media; keep even ports below 65000.
-        if port % 2 == 0 && port < 65000 && UdpSocket::bind(("127.0.0.1", port + 2)).is_ok() {
+        if port.is_multiple_of(2)
+            && port < 65000
+            && UdpSocket::bind(("127.0.0.1", port + 2)).is_ok()
+        {
             return port;
         }
     }
@@ -93,7 +96,10 @@ impl Pbx {
     /// Starts Asterisk with the module and waits until it is fully booted.
     pub fn start(spec: PbxSpec) -> Pbx {
         let root = PathBuf::from(env_or("GP_ASTERISK_ROOT", "/var/cache/grouppickup/sid"));
-        let moddir = env_or("GP_ASTERISK_MODDIR", "/usr/lib/x86_64-linux-gnu/asterisk/modules");
+        let moddir = env_or(
+            "GP_ASTERISK_MODDIR",
+            "/usr/lib/x86_64-linux-gnu/asterisk/modules",
+        );
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let dir = format!("/tmp/grouppickup-test-{}-{}", std::process::id(), n);
         let mut pbx = Pbx {
@@ -147,35 +153,85 @@ impl Pbx {
                 "[modules]",
                 "autoload = yes",
                 // Not needed here, slow to start or wanting hardware and services.
-                "noload = chan_dahdi.so", "noload = chan_iax2.so", "noload = chan_unistim.so",
-                "noload = chan_mgcp.so", "noload = chan_skinny.so", "noload = chan_ooh323.so",
-                "noload = chan_motif.so", "noload = res_xmpp.so", "noload = chan_console.so",
-                "noload = chan_alsa.so", "noload = chan_oss.so", "noload = res_pjsip_phoneprov_provider.so",
-                "noload = res_phoneprov.so", "noload = cdr_pgsql.so", "noload = cel_pgsql.so",
-                "noload = res_config_pgsql.so", "noload = cdr_radius.so", "noload = cel_radius.so",
-                "noload = res_config_ldap.so", "noload = cdr_tds.so", "noload = cel_tds.so",
-                "noload = res_snmp.so", "noload = res_smdi.so", "noload = res_calendar.so",
-                "noload = res_calendar_caldav.so", "noload = res_calendar_ews.so",
-                "noload = res_calendar_exchange.so", "noload = res_calendar_icalendar.so",
-                "noload = res_hep.so", "noload = res_hep_pjsip.so", "noload = res_hep_rtcp.so",
-                "noload = cdr_sqlite3_custom.so", "noload = cel_sqlite3_custom.so",
-                "noload = res_config_sqlite3.so", "noload = cdr_odbc.so", "noload = cel_odbc.so",
-                "noload = res_odbc.so", "noload = res_config_odbc.so", "noload = func_odbc.so",
-                "noload = res_fax.so", "noload = res_fax_spandsp.so", "noload = app_voicemail.so",
-                "noload = app_voicemail_imap.so", "noload = app_voicemail_odbc.so",
-                "noload = res_stir_shaken.so", "noload = res_geolocation.so",
-                "noload = res_pjsip_geolocation.so", "noload = res_prometheus.so",
-                "noload = res_http_websocket.so", "noload = res_ari.so", "noload = app_stasis.so",
-                "noload = res_statsd.so", "noload = res_corosync.so", "noload = cdr_manager.so",
-                "noload = res_mwi_external.so", "noload = res_mwi_external_ami.so",
-                "noload = res_pjsip_stir_shaken.so", "noload = res_aeap.so", "noload = res_speech_aeap.so",
-                "noload = app_festival.so", "noload = res_crypto.so", "noload = res_pjsip_outbound_publish.so",
-                "noload = res_pjsip_publish_asterisk.so", "noload = res_ari_applications.so",
-                "noload = res_ari_bridges.so", "noload = res_ari_device_states.so", "noload = res_ari_events.so",
-                "noload = res_ari_channels.so", "noload = res_ari_sounds.so", "noload = res_ari_recordings.so",
-                "noload = res_ari_playbacks.so", "noload = res_ari_endpoints.so", "noload = res_ari_asterisk.so",
-                "noload = res_ari_model.so", "noload = res_odbc_transaction.so", "noload = cdr_adaptive_odbc.so",
-                "noload = pbx_lua.so", "noload = pbx_ael.so", "noload = res_pjsip_exten_state.so",
+                "noload = chan_dahdi.so",
+                "noload = chan_iax2.so",
+                "noload = chan_unistim.so",
+                "noload = chan_mgcp.so",
+                "noload = chan_skinny.so",
+                "noload = chan_ooh323.so",
+                "noload = chan_motif.so",
+                "noload = res_xmpp.so",
+                "noload = chan_console.so",
+                "noload = chan_alsa.so",
+                "noload = chan_oss.so",
+                "noload = res_pjsip_phoneprov_provider.so",
+                "noload = res_phoneprov.so",
+                "noload = cdr_pgsql.so",
+                "noload = cel_pgsql.so",
+                "noload = res_config_pgsql.so",
+                "noload = cdr_radius.so",
+                "noload = cel_radius.so",
+                "noload = res_config_ldap.so",
+                "noload = cdr_tds.so",
+                "noload = cel_tds.so",
+                "noload = res_snmp.so",
+                "noload = res_smdi.so",
+                "noload = res_calendar.so",
+                "noload = res_calendar_caldav.so",
+                "noload = res_calendar_ews.so",
+                "noload = res_calendar_exchange.so",
+                "noload = res_calendar_icalendar.so",
+                "noload = res_hep.so",
+                "noload = res_hep_pjsip.so",
+                "noload = res_hep_rtcp.so",
+                "noload = cdr_sqlite3_custom.so",
+                "noload = cel_sqlite3_custom.so",
+                "noload = res_config_sqlite3.so",
+                "noload = cdr_odbc.so",
+                "noload = cel_odbc.so",
+                "noload = res_odbc.so",
+                "noload = res_config_odbc.so",
+                "noload = func_odbc.so",
+                "noload = res_fax.so",
+                "noload = res_fax_spandsp.so",
+                "noload = app_voicemail.so",
+                "noload = app_voicemail_imap.so",
+                "noload = app_voicemail_odbc.so",
+                "noload = res_stir_shaken.so",
+                "noload = res_geolocation.so",
+                "noload = res_pjsip_geolocation.so",
+                "noload = res_prometheus.so",
+                "noload = res_http_websocket.so",
+                "noload = res_ari.so",
+                "noload = app_stasis.so",
+                "noload = res_statsd.so",
+                "noload = res_corosync.so",
+                "noload = cdr_manager.so",
+                "noload = res_mwi_external.so",
+                "noload = res_mwi_external_ami.so",
+                "noload = res_pjsip_stir_shaken.so",
+                "noload = res_aeap.so",
+                "noload = res_speech_aeap.so",
+                "noload = app_festival.so",
+                "noload = res_crypto.so",
+                "noload = res_pjsip_outbound_publish.so",
+                "noload = res_pjsip_publish_asterisk.so",
+                "noload = res_ari_applications.so",
+                "noload = res_ari_bridges.so",
+                "noload = res_ari_device_states.so",
+                "noload = res_ari_events.so",
+                "noload = res_ari_channels.so",
+                "noload = res_ari_sounds.so",
+                "noload = res_ari_recordings.so",
+                "noload = res_ari_playbacks.so",
+                "noload = res_ari_endpoints.so",
+                "noload = res_ari_asterisk.so",
+                "noload = res_ari_model.so",
+                "noload = res_odbc_transaction.so",
+                "noload = cdr_adaptive_odbc.so",
+                "noload = pbx_lua.so",
+                "noload = pbx_ael.so",
+                "noload = res_pjsip_exten_state.so",
                 "",
             ]
             .join("\n"),
@@ -238,12 +294,19 @@ impl Pbx {
     }
 
     fn launch(&mut self) {
-        let log = fs::File::create(self.host_path(&format!("{}/log/console.log", self.dir))).unwrap();
+        let log =
+            fs::File::create(self.host_path(&format!("{}/log/console.log", self.dir))).unwrap();
         let mut cmd = self.chroot_cmd("/usr/sbin/asterisk");
-        cmd.args(["-C", &format!("{}/etc/asterisk.conf", self.dir), "-f", "-n", "-q"])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log);
+        cmd.args([
+            "-C",
+            &format!("{}/etc/asterisk.conf", self.dir),
+            "-f",
+            "-n",
+            "-q",
+        ])
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log);
         self.child = Some(cmd.spawn().expect("starting asterisk"));
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -253,7 +316,10 @@ impl Pbx {
             }
             if let Some(child) = self.child.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
-                    panic!("asterisk exited during start ({status}):\n{}", self.console_log());
+                    panic!(
+                        "asterisk exited during start ({status}):\n{}",
+                        self.console_log()
+                    );
                 }
             }
             assert!(
@@ -266,18 +332,25 @@ impl Pbx {
     }
 
     pub fn console_log(&self) -> String {
-        fs::read_to_string(self.host_path(&format!("{}/log/console.log", self.dir))).unwrap_or_default()
+        fs::read_to_string(self.host_path(&format!("{}/log/console.log", self.dir)))
+            .unwrap_or_default()
     }
 
     /// Asterisk's log (notice and up, verbose 3).
     pub fn log(&self) -> String {
-        fs::read_to_string(self.host_path(&format!("{}/log/messages.log", self.dir))).unwrap_or_default()
+        fs::read_to_string(self.host_path(&format!("{}/log/messages.log", self.dir)))
+            .unwrap_or_default()
     }
 
     pub fn try_cli(&self, command: &str) -> Result<String, String> {
         let out = self
             .chroot_cmd("/usr/sbin/asterisk")
-            .args(["-C", &format!("{}/etc/asterisk.conf", self.dir), "-rx", command])
+            .args([
+                "-C",
+                &format!("{}/etc/asterisk.conf", self.dir),
+                "-rx",
+                command,
+            ])
             .stdin(Stdio::null())
             .output()
             .map_err(|e| e.to_string())?;
@@ -294,7 +367,12 @@ impl Pbx {
     }
 
     /// Polls `f` until it returns Some, or fails the test after `timeout`.
-    pub fn wait_for<T>(&self, what: &str, timeout: Duration, mut f: impl FnMut(&Pbx) -> Option<T>) -> T {
+    pub fn wait_for<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut f: impl FnMut(&Pbx) -> Option<T>,
+    ) -> T {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(v) = f(self) {
@@ -314,10 +392,14 @@ impl Pbx {
 
     /// Waits until `n` calls are listed by `grouppickup show ringing`.
     pub fn wait_ringing(&self, n: usize) -> String {
-        self.wait_for(&format!("{n} ringing call(s)"), Duration::from_secs(15), |p| {
-            let out = p.try_cli("grouppickup show ringing").ok()?;
-            out.contains(&format!("{n} call(s) ringing")).then_some(out)
-        })
+        self.wait_for(
+            &format!("{n} ringing call(s)"),
+            Duration::from_secs(15),
+            |p| {
+                let out = p.try_cli("grouppickup show ringing").ok()?;
+                out.contains(&format!("{n} call(s) ringing")).then_some(out)
+            },
+        )
     }
 
     pub fn channels(&self) -> Vec<ChannelRow> {
@@ -331,19 +413,25 @@ impl Pbx {
     /// Waits until a channel of phone `a` and one of phone `b` are in the
     /// same bridge, and returns the bridge id.
     pub fn wait_bridged(&self, a: &str, b: &str) -> String {
-        self.wait_for(&format!("{a} and {b} bridged"), Duration::from_secs(10), |p| {
-            let channels = p.channels();
-            let bridge_of = |phone: &str| {
-                channels
-                    .iter()
-                    .find(|c| c.name.starts_with(&format!("PJSIP/{phone}-")) && !c.bridge.is_empty())
-                    .map(|c| c.bridge.clone())
-            };
-            match (bridge_of(a), bridge_of(b)) {
-                (Some(x), Some(y)) if x == y => Some(x),
-                _ => None,
-            }
-        })
+        self.wait_for(
+            &format!("{a} and {b} bridged"),
+            Duration::from_secs(10),
+            |p| {
+                let channels = p.channels();
+                let bridge_of = |phone: &str| {
+                    channels
+                        .iter()
+                        .find(|c| {
+                            c.name.starts_with(&format!("PJSIP/{phone}-")) && !c.bridge.is_empty()
+                        })
+                        .map(|c| c.bridge.clone())
+                };
+                match (bridge_of(a), bridge_of(b)) {
+                    (Some(x), Some(y)) if x == y => Some(x),
+                    _ => None,
+                }
+            },
+        )
     }
 
     /// The GROUPPICKUP_STATUS values the `8<number>` extension logged.
@@ -385,7 +473,11 @@ impl Pbx {
     }
 
     pub fn write_grouppickup_conf(&self, text: &str) {
-        fs::write(self.host_path(&format!("{}/etc/grouppickup.conf", self.dir)), text).unwrap();
+        fs::write(
+            self.host_path(&format!("{}/etc/grouppickup.conf", self.dir)),
+            text,
+        )
+        .unwrap();
     }
 }
 
@@ -478,7 +570,9 @@ impl Sipp {
         if let Some((_, service)) = spec.remote {
             cmd.args(["-s", service]);
         }
-        let child = cmd.spawn().expect("starting sipp (apt-get install sip-tester)");
+        let child = cmd
+            .spawn()
+            .expect("starting sipp (apt-get install sip-tester)");
         Sipp {
             name: spec.phone.name.clone(),
             child: Some(child),
@@ -503,8 +597,14 @@ impl Sipp {
                     Err(format!(
                         "sipp {} failed ({status}):\n{}\n{}",
                         self.name,
-                        tail(&fs::read_to_string(self.dir.join("errors.log")).unwrap_or_default(), 20),
-                        tail(&fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default(), 20)
+                        tail(
+                            &fs::read_to_string(self.dir.join("errors.log")).unwrap_or_default(),
+                            20
+                        ),
+                        tail(
+                            &fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default(),
+                            20
+                        )
                     ))
                 };
             }
@@ -522,7 +622,11 @@ impl Sipp {
         self.messages()
             .split("----------------------------------------------- ")
             .filter(|m| m.contains("message received"))
-            .filter_map(|m| m.split_once("\n\n").or_else(|| m.split_once('\n')).map(|(_, body)| body.trim_start().to_string()))
+            .filter_map(|m| {
+                m.split_once("\n\n")
+                    .or_else(|| m.split_once('\n'))
+                    .map(|(_, body)| body.trim_start().to_string())
+            })
             .filter(|body| body.starts_with(&format!("{method} ")))
             .collect()
     }
