@@ -24,7 +24,10 @@ fn main() {
         .expect("reading asterisk-conf/grouppickup.conf");
     step("Starting Asterisk with app_grouppickup.so and asterisk-conf/grouppickup.conf");
     let pbx = Pbx::start(PbxSpec {
-        phones: ["alice", "bob", "carol", "caller"].iter().map(|n| Phone::new(n)).collect(),
+        phones: ["alice", "bob", "carol", "caller"]
+            .iter()
+            .map(|n| Phone::new(n))
+            .collect(),
         grouppickup_conf: conf,
         dialplan: "exten => 2001,1,Dial(PJSIP/alice,30)\n".to_string(),
         endpoint_options: String::new(),
@@ -70,14 +73,24 @@ fn main() {
     for c in pbx.channels().iter().filter(|c| c.bridge == bridge) {
         println!("      {:<28} {}", c.name, c.state);
     }
-    for line in pbx.log().lines().filter(|l| l.contains("picked up the call")) {
-        println!("    log: {}", line.split("grouppickup: ").nth(1).unwrap_or(line));
+    for line in pbx
+        .log()
+        .lines()
+        .filter(|l| l.contains("picked up the call"))
+    {
+        println!(
+            "    log: {}",
+            line.split("grouppickup: ").nth(1).unwrap_or(line)
+        );
     }
 
     step("alice's phone stops ringing; what it was told");
     alice.wait(Duration::from_secs(30)).expect("alice's phone");
     for cancel in alice.received("CANCEL") {
-        for line in cancel.lines().filter(|l| l.starts_with("CANCEL") || l.starts_with("Reason")) {
+        for line in cancel
+            .lines()
+            .filter(|l| l.starts_with("CANCEL") || l.starts_with("Reason"))
+        {
             println!("    {line}");
         }
     }
