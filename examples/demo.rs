@@ -6,7 +6,7 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::{Pbx, PbxSpec, Phone, Sipp, SippSpec};
+use support::{Pbx, PbxSpec, Phone};
 
 fn step(text: &str) {
     println!("\n==> {text}");
@@ -38,33 +38,15 @@ fn main() {
     println!("{}", indent(&pbx.cli("grouppickup show groups")));
 
     step("alice's desk phone (a SIPp phone on 127.0.0.1) waits for calls");
-    let mut alice = Sipp::start(SippSpec {
-        scenario: "uas_ring.xml",
-        phone: pbx.phone("alice"),
-        remote: None,
-        calls: 1,
-        hold_ms: 0,
-    });
+    let mut alice = pbx.ringing_phone("alice", 1);
 
     step("An outside caller dials 2001; only alice's phone rings");
-    let mut caller = Sipp::start(SippSpec {
-        scenario: "uac_call.xml",
-        phone: pbx.phone("caller"),
-        remote: Some((pbx.sip_port, "2001")),
-        calls: 1,
-        hold_ms: 0,
-    });
+    let mut caller = pbx.call("caller", "2001");
     println!("{}", indent(&pbx.wait_ringing(1)));
 
     step("bob hears it from across the room and dials *101, alice's group number");
     let started = Instant::now();
-    let mut bob = Sipp::start(SippSpec {
-        scenario: "uac_pick.xml",
-        phone: pbx.phone("bob"),
-        remote: Some((pbx.sip_port, "*101")),
-        calls: 1,
-        hold_ms: 3000,
-    });
+    let mut bob = pbx.pick("bob", "*101", 3000);
     let bridge = pbx.wait_bridged("caller", "bob");
     println!(
         "    bob is connected to the caller {} ms after dialing; bridge {bridge}:",

@@ -7,7 +7,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{Pbx, PbxSpec, Phone, Sipp, SippSpec};
+use support::{Pbx, PbxSpec, Phone, Sipp};
 
 const CONF: &str = "\
 [general]
@@ -75,51 +75,6 @@ fn office() -> Pbx {
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// A phone that rings until cancelled.
-fn ringing_phone(pbx: &Pbx, name: &str, calls: u32) -> Sipp {
-    Sipp::start(SippSpec {
-        scenario: "uas_ring.xml",
-        phone: pbx.phone(name),
-        remote: None,
-        calls,
-        hold_ms: 0,
-    })
-}
-
-/// A caller dialing `number`, staying on until the other side hangs up.
-fn call(pbx: &Pbx, from: &str, number: &str) -> Sipp {
-    Sipp::start(SippSpec {
-        scenario: "uac_call.xml",
-        phone: pbx.phone(from),
-        remote: Some((pbx.sip_port, number)),
-        calls: 1,
-        hold_ms: 0,
-    })
-}
-
-/// A picker dialing a group number, staying connected for `hold_ms`.
-fn pick(pbx: &Pbx, from: &str, number: &str, hold_ms: u32) -> Sipp {
-    Sipp::start(SippSpec {
-        scenario: "uac_pick.xml",
-        phone: pbx.phone(from),
-        remote: Some((pbx.sip_port, number)),
-        calls: 1,
-        hold_ms,
-    })
-}
-
-/// A picker whose attempt must be refused (403 from the `8<number>` test
-/// extension, which logs GROUPPICKUP_STATUS).
-fn pick_refused(pbx: &Pbx, from: &str, number: &str) -> Sipp {
-    Sipp::start(SippSpec {
-        scenario: "uac_refused.xml",
-        phone: pbx.phone(from),
-        remote: Some((pbx.sip_port, &format!("8{number}"))),
-        calls: 1,
-        hold_ms: 0,
-    })
-}
-
 fn cancel_reasons(phone: &Sipp) -> Vec<String> {
     phone
         .received("CANCEL")
@@ -152,15 +107,15 @@ fn assert_answered_elsewhere(phone: &Sipp) {
 #[test]
 fn basic_pickup_connects_picker_and_cancels_callee() {
     let pbx = office();
-    let mut alice = ringing_phone(&pbx, "alice", 1);
-    let mut caller = call(&pbx, "caller1", "2001");
+    let mut alice = pbx.ringing_phone("alice", 1);
+    let mut caller = pbx.call("caller1", "2001");
     let ringing = pbx.wait_ringing(1);
     assert!(
         ringing.contains("alice") && ringing.contains("*101"),
         "{ringing}"
     );
 
-    let mut bob = pick(&pbx, "bob", "*101", 2000);
+    let mut bob = pbx.pick("bob", "*101", 2000);
     pbx.wait_bridged("caller1", "bob");
 
     bob.wait(WAIT).unwrap();
@@ -178,17 +133,17 @@ fn basic_pickup_connects_picker_and_cancels_callee() {
 #[test]
 fn longest_ringing_call_is_picked_first() {
     let pbx = office();
-    let mut alice = ringing_phone(&pbx, "alice", 1);
-    let mut carol = ringing_phone(&pbx, "carol", 1);
-    let mut first = call(&pbx, "caller1", "2001");
+    let mut alice = pbx.ringing_phone("alice", 1);
+    let mut carol = pbx.ringing_phone("carol", 1);
+    let mut first = pbx.call("caller1", "2001");
     pbx.wait_ringing(1);
     std::thread::sleep(Duration::from_secs(1));
-    let mut second = call(&pbx, "caller2", "2002");
+    let mut second = pbx.call("caller2", "2002");
     pbx.wait_ringing(2);
 
-    let mut bob = pick(&pbx, "bob", "*101", 3000);
+    let mut bob = pbx.pick("bob", "*101", 3000);
     pbx.wait_bridged("caller1", "bob");
-    let mut dave = pick(&pbx, "dave", "*101", 3000);
+    let mut dave = pbx.pick("dave", "*101", 3000);
     pbx.wait_bridged("caller2", "dave");
 
     for sipp in [
@@ -209,10 +164,10 @@ fn longest_ringing_call_is_picked_first() {
 fn a_non_member_picks_up() {
     // dave is not configured at all, not even as a user.
     let pbx = office();
-    let mut carol = ringing_phone(&pbx, "carol", 1);
-    let mut caller = call(&pbx, "caller1", "2002");
+    let mut carol = pbx.ringing_phone("carol", 1);
+    let mut caller = pbx.call("caller1", "2002");
     pbx.wait_ringing(1);
-    let mut dave = pick(&pbx, "dave", "*101", 3000);
+    let mut dave = pbx.pick("dave", "*101", 3000);
     pbx.wait_bridged("caller1", "dave");
     dave.wait(WAIT).unwrap();
     caller.wait(WAIT).unwrap();
@@ -223,18 +178,18 @@ fn a_non_member_picks_up() {
 #[test]
 fn another_groups_number_does_not_pick_the_call() {
     let pbx = office();
-    let mut erin = ringing_phone(&pbx, "erin", 1);
-    let _caller = call(&pbx, "caller1", "2003");
+    let mut erin = pbx.ringing_phone("erin", 1);
+    let _caller = pbx.call("caller1", "2003");
     pbx.wait_ringing(1);
 
-    let mut bob = pick_refused(&pbx, "bob", "*101");
+    let mut bob = pbx.pick_refused("bob", "*101");
     bob.wait(WAIT).unwrap();
     assert_eq!(pbx.statuses(), ["NOCALL"]);
     // Still ringing at erin, and pickable with the right number.
     pbx.wait_ringing(1);
     assert!(erin.received("CANCEL").is_empty());
 
-    let mut dave = pick(&pbx, "dave", "*102", 3000);
+    let mut dave = pbx.pick("dave", "*102", 3000);
     pbx.wait_bridged("caller1", "dave");
     dave.wait(WAIT).unwrap();
     erin.wait(WAIT).unwrap();
@@ -244,11 +199,11 @@ fn another_groups_number_does_not_pick_the_call() {
 #[test]
 fn nothing_ringing_gives_nocall_and_unknown_number_gives_invalid() {
     let pbx = office();
-    let mut bob = pick_refused(&pbx, "bob", "*101");
+    let mut bob = pbx.pick_refused("bob", "*101");
     bob.wait(WAIT).unwrap();
-    let mut bob = pick_refused(&pbx, "bob", "*200");
+    let mut bob = pbx.pick_refused("bob", "*200");
     bob.wait(WAIT).unwrap();
-    let mut bob = pick_refused(&pbx, "bob", "12ab");
+    let mut bob = pbx.pick_refused("bob", "12ab");
     bob.wait(WAIT).unwrap();
     assert_eq!(pbx.statuses(), ["NOCALL", "INVALID", "INVALID"]);
     assert!(pbx.channels().is_empty(), "no connection was made");
@@ -257,8 +212,8 @@ fn nothing_ringing_gives_nocall_and_unknown_number_gives_invalid() {
 #[test]
 fn unanswered_call_goes_on_in_the_dialplan() {
     let pbx = office();
-    let mut alice = ringing_phone(&pbx, "alice", 1);
-    let mut caller = call(&pbx, "caller1", "2009");
+    let mut alice = pbx.ringing_phone("alice", 1);
+    let mut caller = pbx.call("caller1", "2009");
     pbx.wait_ringing(1);
     // Dial's 3 s timeout; then the next priority answers the caller.
     caller
@@ -282,19 +237,19 @@ fn unanswered_call_goes_on_in_the_dialplan() {
 #[test]
 fn simultaneous_ring_is_picked_once_and_both_devices_cancelled() {
     let pbx = office();
-    let mut alice = ringing_phone(&pbx, "alice", 1);
-    let mut desk = ringing_phone(&pbx, "alice-desk", 1);
-    let mut caller = call(&pbx, "caller1", "2011");
+    let mut alice = pbx.ringing_phone("alice", 1);
+    let mut desk = pbx.ringing_phone("alice-desk", 1);
+    let mut caller = pbx.call("caller1", "2011");
     let ringing = pbx.wait_for("both of alice's devices ringing", WAIT, |p| {
         let out = p.try_cli("grouppickup show ringing").ok()?;
         (out.contains("1 call(s) ringing") && out.contains("PJSIP/alice-desk-")).then_some(out)
     });
     assert!(ringing.contains("PJSIP/alice-0"), "{ringing}");
 
-    let mut bob = pick(&pbx, "bob", "*101", 3000);
+    let mut bob = pbx.pick("bob", "*101", 3000);
     pbx.wait_bridged("caller1", "bob");
     // Only one call was there: a second picker finds nothing.
-    let mut dave = pick_refused(&pbx, "dave", "*101");
+    let mut dave = pbx.pick_refused("dave", "*101");
     dave.wait(WAIT).unwrap();
     assert_eq!(pbx.statuses(), ["NOCALL"]);
 

@@ -443,6 +443,43 @@ impl Pbx {
             .collect()
     }
 
+    /// A desk phone that rings until cancelled, for `calls` calls.
+    pub fn ringing_phone(&self, name: &str, calls: u32) -> Sipp {
+        Sipp::start(SippSpec {
+            scenario: "uas_ring.xml",
+            phone: self.phone(name),
+            remote: None,
+            calls,
+            hold_ms: 0,
+        })
+    }
+
+    /// A caller dialing `number`, staying on until the other side hangs up.
+    pub fn call(&self, from: &str, number: &str) -> Sipp {
+        self.dial("uac_call.xml", from, number, 0)
+    }
+
+    /// A picker dialing a group number, staying connected for `hold_ms`.
+    pub fn pick(&self, from: &str, number: &str, hold_ms: u32) -> Sipp {
+        self.dial("uac_pick.xml", from, number, hold_ms)
+    }
+
+    /// A picker whose attempt must be refused (403 from the `8<number>`
+    /// extension, which logs GROUPPICKUP_STATUS).
+    pub fn pick_refused(&self, from: &str, number: &str) -> Sipp {
+        self.dial("uac_refused.xml", from, &format!("8{number}"), 0)
+    }
+
+    fn dial(&self, scenario: &str, from: &str, number: &str, hold_ms: u32) -> Sipp {
+        Sipp::start(SippSpec {
+            scenario,
+            phone: self.phone(from),
+            remote: Some((self.sip_port, number)),
+            calls: 1,
+            hold_ms,
+        })
+    }
+
     pub fn phone(&self, name: &str) -> &Phone {
         self.phones
             .iter()
