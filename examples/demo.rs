@@ -31,6 +31,7 @@ fn main() {
         grouppickup_conf: conf,
         dialplan: "exten => 2001,1,Dial(PJSIP/alice,30)\n".to_string(),
         endpoint_options: String::new(),
+        files: Vec::new(),
     });
     println!("    {}", pbx.cli("core show version").trim());
     println!("{}", indent(&pbx.cli("module show like grouppickup")));

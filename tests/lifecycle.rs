@@ -27,6 +27,7 @@ fn pbx(conf: &str, dialplan: &str) -> Pbx {
         grouppickup_conf: conf.to_string(),
         dialplan: dialplan.to_string(),
         endpoint_options: String::new(),
+        files: Vec::new(),
     })
 }
 

@@ -70,6 +70,7 @@ fn office() -> Pbx {
         grouppickup_conf: CONF.to_string(),
         dialplan: DIALPLAN.to_string(),
         endpoint_options: String::new(),
+        files: Vec::new(),
     })
 }
 

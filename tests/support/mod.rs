@@ -75,8 +75,10 @@ pub struct PbxSpec {
     pub grouppickup_conf: String,
     /// Extra dialplan for context [internal].
     pub dialplan: String,
-    /// Extra lines for features.conf / pjsip endpoint options, if any.
+    /// Extra lines for every PJSIP endpoint, if any.
     pub endpoint_options: String,
+    /// Further configuration files: (name, text).
+    pub files: Vec<(String, String)>,
 }
 
 pub struct Pbx {
@@ -281,6 +283,9 @@ impl Pbx {
             ),
         );
         write("grouppickup.conf", spec.grouppickup_conf.clone());
+        for (name, text) in &spec.files {
+            write(name, text.clone());
+        }
     }
 
     fn chroot_cmd(&self, program: &str) -> Command {
@@ -364,6 +369,14 @@ impl Pbx {
     pub fn cli(&self, command: &str) -> String {
         self.try_cli(command)
             .unwrap_or_else(|e| panic!("CLI '{command}' failed: {e}"))
+    }
+
+    /// The channels of a phone that are in state Ringing now.
+    pub fn ringing_channels(&self, phone: &str) -> usize {
+        self.channels()
+            .iter()
+            .filter(|c| c.name.starts_with(&format!("PJSIP/{phone}-")) && c.state == "Ringing")
+            .count()
     }
 
     /// Polls `f` until it returns Some, or fails the test after `timeout`.
