@@ -46,6 +46,7 @@ enum gp_cli_command {
 	GP_CLI_SHOW_RANGES = 0,
 	GP_CLI_SHOW_GROUPS = 1,
 	GP_CLI_SHOW_RINGING = 2,
+	GP_CLI_SHOW_STATS = 3,
 };
 
 /* One key = value of the configuration file; key is NULL for a section

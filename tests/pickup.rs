@@ -129,6 +129,12 @@ fn basic_pickup_connects_picker_and_cancels_callee() {
     assert!(pbx
         .log()
         .contains("picked up the call from caller1 to alice in group *101"));
+    let stats = pbx.cli("grouppickup show stats");
+    assert!(
+        stats.contains("Calls tracked                1")
+            && stats.contains("Pickups                      1"),
+        "{stats}"
+    );
 }
 
 #[test]

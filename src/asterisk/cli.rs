@@ -15,6 +15,7 @@ pub fn run(command: i32, _args: &[String]) -> *mut c_char {
                 c if c == gp_cli_command::GP_CLI_SHOW_RANGES as i32 => view::ranges(registry),
                 c if c == gp_cli_command::GP_CLI_SHOW_GROUPS as i32 => view::groups(registry),
                 c if c == gp_cli_command::GP_CLI_SHOW_RINGING as i32 => view::ringing(registry),
+                c if c == gp_cli_command::GP_CLI_SHOW_STATS as i32 => view::stats(registry),
                 _ => return std::ptr::null_mut(),
             }
         }

@@ -373,10 +373,20 @@ static char *cli_show_ringing(struct ast_cli_entry *e, int cmd, struct ast_cli_a
 		GP_CLI_SHOW_RINGING);
 }
 
+static char *cli_show_stats(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a)
+{
+	return cli_run(e, cmd, a, "grouppickup show stats",
+		"Usage: grouppickup show stats\n"
+		"       Counters since load: calls tracked, pickups, failures by reason,\n"
+		"       and the calls ringing now.\n",
+		GP_CLI_SHOW_STATS);
+}
+
 static struct ast_cli_entry cli_entries[] = {
 	AST_CLI_DEFINE(cli_show_ranges, "Show group call pickup ranges"),
 	AST_CLI_DEFINE(cli_show_groups, "Show group call pickup groups"),
 	AST_CLI_DEFINE(cli_show_ringing, "Show calls that can be picked up now"),
+	AST_CLI_DEFINE(cli_show_stats, "Show group call pickup statistics"),
 };
 
 /* ---- module ---- */

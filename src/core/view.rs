@@ -100,3 +100,75 @@ pub fn ringing(registry: &Registry) -> String {
         out
     })
 }
+
+pub fn stats(registry: &Registry) -> String {
+    let s = registry.stats.snapshot();
+    let now = Instant::now();
+    let (ringing, longest) = registry.with_index(|ix| {
+        let calls = ix.all();
+        let longest = calls
+            .iter()
+            .map(|c| now.duration_since(c.since).as_secs_f64())
+            .fold(0.0, f64::max);
+        (calls.len(), longest)
+    });
+    let average = if s.pickups > 0 {
+        s.ring_ms_total as f64 / s.pickups as f64 / 1000.0
+    } else {
+        0.0
+    };
+    let mut out = String::new();
+    let rows: [(&str, String); 9] = [
+        ("Calls tracked", s.calls_tracked.to_string()),
+        ("Pickups", s.pickups.to_string()),
+        ("Average ring before pickup", format!("{average:.1}s")),
+        ("Failed: NOCALL", s.nocall.to_string()),
+        ("Failed: INVALID", s.invalid.to_string()),
+        ("Failed: DENIED", s.denied.to_string()),
+        ("Failed: FAILED", s.failed.to_string()),
+        ("Ringing now", ringing.to_string()),
+        ("Longest ringing now", format!("{longest:.1}s")),
+    ];
+    for (name, value) in rows {
+        let _ = writeln!(out, "{name:<28} {value}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::arbiter::{LegEvent, Picker};
+    use crate::core::config::{sections_from_text, Config};
+
+    #[test]
+    fn stats_count_pickups_and_failures() {
+        let conf = "[r]\ntype=range\nstart=*100\nend=*199\n[alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\n";
+        let registry =
+            Registry::new(Config::from_sections(&sections_from_text("t", conf)).unwrap());
+        let leg = LegEvent {
+            uniqueid: "1",
+            name: "PJSIP/alice-00000001",
+            appl: "AppDial",
+            ringing: true,
+            ..LegEvent::default()
+        };
+        registry.on_leg(&leg, Instant::now());
+        assert!(stats(&registry).contains("Ringing now                  1"));
+        let picker = Picker::default();
+        let claim = registry.begin("*101", &picker).unwrap();
+        registry.picked(&claim);
+        let _ = registry.begin("*101", &picker);
+        let _ = registry.begin("*999", &picker);
+        let text = stats(&registry);
+        for line in [
+            "Calls tracked                1",
+            "Pickups                      1",
+            "Failed: NOCALL               1",
+            "Failed: INVALID              1",
+            "Ringing now                  0",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
+    }
+}
