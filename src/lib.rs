@@ -46,22 +46,23 @@ mod entry {
         if event.is_null() {
             return;
         }
-        let e = &*event;
-        let (uniqueid, name, linkedid) = (text(e.uniqueid), text(e.name), text(e.linkedid));
-        let (caller_number, caller_name) = (text(e.caller_number), text(e.caller_name));
-        let (appl, exten) = (text(e.appl), text(e.exten));
-        let leg = crate::core::arbiter::LegEvent {
-            uniqueid: &uniqueid,
-            name: &name,
-            linkedid: &linkedid,
-            caller_number: &caller_number,
-            caller_name: &caller_name,
-            appl: &appl,
-            exten: &exten,
-            ringing: e.ringing != 0,
-            excluded: e.excluded != 0,
-        };
-        guard("channel event", (), || events::on_leg(&leg))
+        guard("channel event", (), || {
+            let e = &*event;
+            let (uniqueid, name, linkedid) = (text(e.uniqueid), text(e.name), text(e.linkedid));
+            let (caller_number, caller_name) = (text(e.caller_number), text(e.caller_name));
+            let (appl, exten) = (text(e.appl), text(e.exten));
+            events::on_leg(&crate::core::arbiter::LegEvent {
+                uniqueid: &uniqueid,
+                name: &name,
+                linkedid: &linkedid,
+                caller_number: &caller_number,
+                caller_name: &caller_name,
+                appl: &appl,
+                exten: &exten,
+                ringing: e.ringing != 0,
+                excluded: e.excluded != 0,
+            })
+        })
     }
 
     /// # Safety
@@ -71,9 +72,8 @@ mod entry {
         chan: *mut shim::ast_channel,
         data: *const c_char,
     ) -> c_int {
-        let data = text(data);
         // The application's failure value lets the dialplan go on.
-        guard("GroupPickup", 0, || app::exec(chan, &data))
+        guard("GroupPickup", 0, || app::exec(chan, &text(data)))
     }
 
     /// # Safety
@@ -84,14 +84,16 @@ mod entry {
         argc: c_int,
         argv: *const *const c_char,
     ) -> *mut c_char {
-        let args: Vec<String> = if argv.is_null() {
-            Vec::new()
-        } else {
-            (0..argc.max(0) as usize)
-                .map(|i| text(*argv.add(i)).into_owned())
-                .collect()
-        };
-        guard("CLI", std::ptr::null_mut(), || cli::run(command, &args))
+        guard("CLI", std::ptr::null_mut(), || {
+            let args: Vec<String> = if argv.is_null() {
+                Vec::new()
+            } else {
+                (0..argc.max(0) as usize)
+                    .map(|i| text(*argv.add(i)).into_owned())
+                    .collect()
+            };
+            cli::run(command, &args)
+        })
     }
 
     /// # Safety
@@ -99,7 +101,7 @@ mod entry {
     #[no_mangle]
     pub unsafe extern "C" fn gp_rs_free(text: *mut c_char) {
         if !text.is_null() {
-            drop(std::ffi::CString::from_raw(text));
+            guard("CLI", (), || drop(std::ffi::CString::from_raw(text)))
         }
     }
 }

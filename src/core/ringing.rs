@@ -227,14 +227,6 @@ impl RingingIndex {
         self.queues.get(group).map_or(0, BTreeSet::len)
     }
 
-    /// Calls of a group, oldest first, claimed ones included.
-    pub fn calls_in(&self, group: &GroupNumber) -> Vec<&RingingCall> {
-        let mut calls: Vec<&RingingCall> =
-            self.calls.values().filter(|c| &c.group == group).collect();
-        calls.sort_by_key(|c| c.id);
-        calls
-    }
-
     /// Every tracked call, oldest first.
     pub fn all(&self) -> Vec<&RingingCall> {
         let mut calls: Vec<&RingingCall> = self.calls.values().collect();
@@ -252,13 +244,6 @@ impl RingingIndex {
 
     pub fn leg_count(&self) -> usize {
         self.by_leg.len()
-    }
-
-    pub fn clear(&mut self) {
-        *self = RingingIndex {
-            next_id: self.next_id,
-            ..RingingIndex::default()
-        };
     }
 
     fn unqueue(&mut self, group: &GroupNumber, id: CallId) {
