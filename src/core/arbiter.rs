@@ -3,11 +3,13 @@
 //! decisions. It owns the configuration in force and the ringing index; it
 //! never calls Asterisk, it answers.
 
+use super::assignments::{Assignments, Persist};
 use super::config::{Config, PickupBy};
 use super::device::device_of_channel;
 use super::number::GroupNumber;
 use super::ringing::{Claim, Leg, RingingIndex, RingingLeg, Stopped};
 use super::stats::{Failure, Stats};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
@@ -51,9 +53,19 @@ pub struct Picker {
 }
 
 pub struct Registry {
+    /// The configuration in force: the file's, with the runtime assignments.
     config: RwLock<Arc<Config>>,
+    /// What the configuration in force is made of; changed one at a time.
+    sources: Mutex<Sources>,
     index: Mutex<RingingIndex>,
+    /// Groups whose lamp (device state) was last published as ringing.
+    lamps: Mutex<HashSet<GroupNumber>>,
     pub stats: Stats,
+}
+
+struct Sources {
+    file: Arc<Config>,
+    assignments: Assignments,
 }
 
 /// Locks survive a panic elsewhere: the data they guard is kept consistent by
@@ -64,9 +76,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Registry {
     pub fn new(config: Config) -> Registry {
+        let config = Arc::new(config);
         Registry {
-            config: RwLock::new(Arc::new(config)),
+            config: RwLock::new(config.clone()),
+            sources: Mutex::new(Sources {
+                file: config,
+                assignments: Assignments::default(),
+            }),
             index: Mutex::new(RingingIndex::default()),
+            lamps: Mutex::new(HashSet::new()),
             stats: Stats::default(),
         }
     }
@@ -78,14 +96,89 @@ impl Registry {
             .clone()
     }
 
-    /// Puts a new configuration in force atomically. Ringing calls follow
-    /// their user to the user's new group, or are dropped when the user no
-    /// longer has one.
-    pub fn replace_config(&self, config: Config) {
+    /// Puts a new configuration file in force atomically, with the runtime
+    /// assignments on top. Returns the assignments it no longer allows.
+    pub fn replace_config(&self, file: Config) -> Vec<String> {
+        let mut sources = lock(&self.sources);
+        sources.file = Arc::new(file);
+        let (config, problems) = sources.assignments.apply(&sources.file);
+        self.swap(config);
+        problems
+    }
+
+    /// Replaces the runtime assignments (read from the AstDB at load).
+    pub fn replace_assignments(&self, assignments: Assignments) -> Vec<String> {
+        let mut sources = lock(&self.sources);
+        sources.assignments = assignments;
+        let (config, problems) = sources.assignments.apply(&sources.file);
+        self.swap(config);
+        problems
+    }
+
+    /// `set user <user> group <number>`: in force at once; the caller stores
+    /// the returned change.
+    pub fn set_user(&self, user: &str, group: &str) -> Result<Persist, String> {
+        self.change_assignment(|a, file| a.set(file, user, group))
+    }
+
+    /// `clear user <user>`: the user leaves its group at once.
+    pub fn clear_user(&self, user: &str) -> Result<Persist, String> {
+        self.change_assignment(|a, file| a.clear(file, user))
+    }
+
+    fn change_assignment(
+        &self,
+        change: impl FnOnce(&mut Assignments, &Config) -> Result<Persist, String>,
+    ) -> Result<Persist, String> {
+        let mut sources = lock(&self.sources);
+        let file = sources.file.clone();
+        let persist = change(&mut sources.assignments, &file)?;
+        let (config, _) = sources.assignments.apply(&file);
+        self.swap(config);
+        Ok(persist)
+    }
+
+    /// Ringing calls follow their user to the user's new group, or are
+    /// dropped when the user no longer has one.
+    fn swap(&self, config: Config) {
         let config = Arc::new(config);
         let mut index = lock(&self.index);
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = config.clone();
         index.regroup(|user| config.users.get(user).and_then(|u| u.group));
+    }
+
+    /// Publishes the lamp (device state) of each group whose state differs
+    /// from what was last published: `publish(group, ringing)`. Runs under
+    /// its own lock, so two threads never publish one group's states out of
+    /// order.
+    pub fn update_lamps(
+        &self,
+        groups: impl IntoIterator<Item = GroupNumber>,
+        mut publish: impl FnMut(&GroupNumber, bool),
+    ) {
+        let mut lamps = lock(&self.lamps);
+        for group in groups {
+            let ringing = self.ringing_in(&group) > 0;
+            let lit = lamps.contains(&group);
+            if ringing != lit {
+                if ringing {
+                    lamps.insert(group);
+                } else {
+                    lamps.remove(&group);
+                }
+                publish(&group, ringing);
+            }
+        }
+    }
+
+    /// Every group whose lamp may have to change after the configuration
+    /// changed: those lit now and those with calls.
+    pub fn lamp_groups(&self) -> Vec<GroupNumber> {
+        let mut groups: Vec<GroupNumber> = lock(&self.lamps).iter().copied().collect();
+        groups.extend(lock(&self.index).groups());
+        groups.sort();
+        groups.dedup();
+        groups
     }
 
     /// Reads the index under its lock (for the CLI and the functions).
@@ -369,5 +462,41 @@ endpoint = PJSIP/bob
         r.replace_config(Config::from_sections(&sections_from_text("t.conf", &moved)).unwrap());
         assert_eq!(r.ringing_in(&"*101".parse().unwrap()), 0);
         assert_eq!(r.ringing_in(&"*103".parse().unwrap()), 1);
+    }
+
+    #[test]
+    fn lamps_follow_pickable_calls_and_publish_changes_once() {
+        let r = registry();
+        let g: GroupNumber = "*101".parse().unwrap();
+        let mut published = Vec::new();
+        r.update_lamps([g], |g, on| published.push((*g, on)));
+        assert!(published.is_empty(), "nothing rings: the lamp stays off");
+        r.on_leg(&leg("u1", "PJSIP/alice-00000001"), Instant::now());
+        r.update_lamps([g], |g, on| published.push((*g, on)));
+        r.update_lamps([g], |g, on| published.push((*g, on)));
+        assert_eq!(published, [(g, true)]);
+        let claim = r.begin("*101", &picker("p")).unwrap();
+        r.picked(&claim);
+        r.update_lamps(r.lamp_groups(), |g, on| published.push((*g, on)));
+        assert_eq!(published, [(g, true), (g, false)]);
+    }
+
+    #[test]
+    fn runtime_assignments_move_users_and_their_calls() {
+        let r = registry();
+        r.on_leg(&leg("u1", "PJSIP/alice-00000001"), Instant::now());
+        assert!(r.set_user("alice", "*150").is_ok());
+        assert_eq!(r.ringing_in(&"*101".parse().unwrap()), 0);
+        assert_eq!(r.ringing_in(&"*150".parse().unwrap()), 1);
+        assert!(r.set_user("bob", "*999").is_err());
+        assert!(r.clear_user("alice").is_ok());
+        assert_eq!(r.config().users["alice"].group, None);
+        assert_eq!(r.ringing_in(&"*150".parse().unwrap()), 0);
+        // A reload of the file keeps the runtime assignment on top.
+        let problems = r.replace_config(
+            Config::from_sections(&sections_from_text("t.conf", CONF)).unwrap(),
+        );
+        assert!(problems.is_empty());
+        assert_eq!(r.config().users["alice"].group, None);
     }
 }

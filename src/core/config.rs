@@ -71,12 +71,32 @@ pub struct GroupSettings {
     pub pickup_by: PickupBy,
 }
 
+/// Where a user's group assignment comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Source {
+    /// `group =` in the configuration file (or its absence).
+    #[default]
+    File,
+    /// `grouppickup set user` / `clear user`, kept in the AstDB.
+    Runtime,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::File => "configuration file",
+            Source::Runtime => "runtime (AstDB)",
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
     pub name: String,
     /// Devices as written in the file, e.g. `PJSIP/alice`.
     pub endpoints: Vec<String>,
     pub group: Option<GroupNumber>,
+    pub source: Source,
     pub private_lines: Vec<String>,
     pub personal_contacts: Vec<String>,
 }
@@ -172,6 +192,42 @@ impl Config {
     pub fn resolve(&self, dialed: &str) -> Option<GroupNumber> {
         let number: GroupNumber = dialed.parse().ok()?;
         self.ranges.contains(&number).then_some(number)
+    }
+
+    /// Checks a runtime assignment of `user` to the dialed-form `group` the
+    /// way the file is checked: the user must be configured (it needs its
+    /// devices) and the number must lie inside a range. Returns the number.
+    pub fn check_assignment(&self, user: &str, group: &str) -> Result<GroupNumber, String> {
+        self.check_user(user)?;
+        let number: GroupNumber = group.trim().parse().map_err(|e: super::number::NumberError| e.to_string())?;
+        if !self.ranges.contains(&number) {
+            return Err(format!(
+                "group {number} is not inside any range (configured ranges: {})",
+                describe_ranges(&self.ranges)
+            ));
+        }
+        Ok(number)
+    }
+
+    /// The configured user called `user`, or an error saying how to add one.
+    pub fn check_user(&self, user: &str) -> Result<&User, String> {
+        self.users.get(user).ok_or_else(|| {
+            format!(
+                "no user '{}' in grouppickup.conf (a user needs a section [{}] with type = user and endpoint = its devices)",
+                user.escape_default(),
+                user.escape_default()
+            )
+        })
+    }
+
+    /// Puts a checked runtime assignment in force for `user` (`None` takes the
+    /// user out of any group). A user is in at most one group by
+    /// construction: the new group replaces the old one.
+    pub fn assign(&mut self, user: &str, group: Option<GroupNumber>) {
+        if let Some(u) = self.users.get_mut(user) {
+            u.group = group;
+            u.source = Source::Runtime;
+        }
     }
 
     /// Users assigned to a group, sorted by name.
@@ -411,6 +467,7 @@ impl Builder {
             name: section.name.clone(),
             endpoints: Vec::new(),
             group: None,
+            source: Source::File,
             private_lines: Vec::new(),
             personal_contacts: Vec::new(),
         };

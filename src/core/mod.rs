@@ -2,9 +2,12 @@
 //! ranges, the configuration model, the ringing-call index and pickup
 //! arbitration. No FFI here; `cargo test` covers it.
 
+pub mod ami;
 pub mod arbiter;
+pub mod assignments;
 pub mod config;
 pub mod device;
+pub mod functions;
 pub mod number;
 pub mod ranges;
 pub mod ringing;

@@ -222,6 +222,14 @@ impl RingingIndex {
         }
     }
 
+    /// Groups with pickable calls.
+    pub fn groups(&self) -> impl Iterator<Item = GroupNumber> + '_ {
+        self.queues
+            .iter()
+            .filter(|(_, q)| !q.is_empty())
+            .map(|(g, _)| *g)
+    }
+
     /// Pickable (unclaimed) calls ringing in a group.
     pub fn pickable_in(&self, group: &GroupNumber) -> usize {
         self.queues.get(group).map_or(0, BTreeSet::len)

@@ -2,6 +2,8 @@
 //! the index. Columns follow Asterisk's own `show` commands.
 
 use super::arbiter::Registry;
+use super::number::GroupNumber;
+use super::ringing::RingingCall;
 use std::fmt::Write;
 use std::time::Instant;
 
@@ -37,15 +39,7 @@ pub fn ranges(registry: &Registry) -> String {
 /// thousands of unused numbers; those are not listed).
 pub fn groups(registry: &Registry) -> String {
     let config = registry.config();
-    let mut numbers: Vec<_> = config
-        .users
-        .values()
-        .filter_map(|u| u.group)
-        .chain(config.groups.keys().copied())
-        .collect();
-    registry.with_index(|ix| numbers.extend(ix.all().iter().map(|c| c.group)));
-    numbers.sort();
-    numbers.dedup();
+    let numbers = groups_in_use(registry);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -68,37 +62,160 @@ pub fn groups(registry: &Registry) -> String {
     out
 }
 
+/// Group numbers that have members, settings or ringing calls, sorted.
+pub fn groups_in_use(registry: &Registry) -> Vec<GroupNumber> {
+    let config = registry.config();
+    let mut numbers: Vec<_> = config
+        .users
+        .values()
+        .filter_map(|u| u.group)
+        .chain(config.groups.keys().copied())
+        .collect();
+    registry.with_index(|ix| numbers.extend(ix.all().iter().map(|c| c.group)));
+    numbers.sort();
+    numbers.dedup();
+    numbers
+}
+
+/// Candidates for tab completion of a word: the matches of `all` that start
+/// with `word`, sorted.
+pub fn complete(all: impl IntoIterator<Item = String>, word: &str) -> Vec<String> {
+    let mut matches: Vec<String> = all.into_iter().filter(|c| c.starts_with(word)).collect();
+    matches.sort();
+    matches
+}
+
 pub fn ringing(registry: &Registry) -> String {
     let now = Instant::now();
     registry.with_index(|ix| {
-        let mut out = String::new();
-        let _ = writeln!(
-            out,
-            "{:<8} {:<12} {:<20} {:>8}  {:<8} Channels",
-            "Group", "User", "Caller", "Ringing", "State"
-        );
         let calls = ix.all();
-        for call in &calls {
-            let caller = if call.caller_name.is_empty() {
-                call.caller_number.clone()
-            } else {
-                format!("\"{}\" <{}>", call.caller_name, call.caller_number)
-            };
-            let legs: Vec<&str> = call.legs.iter().map(|l| l.name.as_str()).collect();
-            let _ = writeln!(
-                out,
-                "{:<8} {:<12} {:<20} {:>7.1}s  {:<8} {}",
-                call.group.to_string(),
-                call.user,
-                caller,
-                now.duration_since(call.since).as_secs_f64(),
-                if call.claimed { "pickup" } else { "ringing" },
-                legs.join(", ")
-            );
-        }
+        let mut out = ringing_table(&calls, now);
         let _ = writeln!(out, "{} call(s) ringing", calls.len());
         out
     })
+}
+
+/// The calls, oldest first, one row each.
+fn ringing_table(calls: &[&RingingCall], now: Instant) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<8} {:<12} {:<20} {:>8}  {:<8} Channels",
+        "Group", "User", "Caller", "Ringing", "State"
+    );
+    for call in calls {
+        let legs: Vec<&str> = call.legs.iter().map(|l| l.name.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "{:<8} {:<12} {:<20} {:>7.1}s  {:<8} {}",
+            call.group.to_string(),
+            call.user,
+            caller_id(&call.caller_name, &call.caller_number),
+            now.duration_since(call.since).as_secs_f64(),
+            if call.claimed { "pickup" } else { "ringing" },
+            legs.join(", ")
+        );
+    }
+    out
+}
+
+/// A caller as Asterisk prints one: `"Name" <number>`, or the number alone.
+pub fn caller_id(name: &str, number: &str) -> String {
+    if name.is_empty() {
+        number.to_string()
+    } else {
+        format!("\"{name}\" <{number}>")
+    }
+}
+
+/// `grouppickup show group <number>`: settings, members and the calls
+/// ringing now, oldest first.
+pub fn group(registry: &Registry, dialed: &str) -> Result<String, String> {
+    let config = registry.config();
+    let number: GroupNumber = dialed
+        .trim()
+        .parse()
+        .map_err(|e: super::number::NumberError| e.to_string())?;
+    let Some(range) = config.ranges.iter().find(|r| r.contains(&number)) else {
+        return Err(format!(
+            "{number} is not inside any range (see grouppickup show ranges)"
+        ));
+    };
+    let settings = config.groups.get(&number).cloned().unwrap_or_default();
+    let members = config.members(&number);
+    let now = Instant::now();
+    let mut out = String::new();
+    let rows = [
+        ("Group", number.to_string()),
+        ("Name", settings.name.clone()),
+        ("Range", range.name.clone()),
+        ("Pickup by", settings.pickup_by.to_string()),
+        (
+            "Device state",
+            format!(
+                "GroupPickup:{number} {}",
+                if registry.ringing_in(&number) > 0 {
+                    "RINGING"
+                } else {
+                    "NOT_INUSE"
+                }
+            ),
+        ),
+    ];
+    for (name, value) in rows {
+        let _ = writeln!(out, "{:<14} {value}", format!("{name}:"));
+    }
+    let _ = writeln!(out, "\nMembers ({}):", members.len());
+    for user in &members {
+        let _ = writeln!(
+            out,
+            "  {:<16} {:<32} {}",
+            user.name,
+            user.endpoints.join(", "),
+            user.source
+        );
+    }
+    registry.with_index(|ix| {
+        let calls: Vec<&RingingCall> = ix
+            .all()
+            .into_iter()
+            .filter(|c| c.group == number)
+            .collect();
+        let _ = writeln!(out, "\nRinging ({}), oldest first:", calls.len());
+        if !calls.is_empty() {
+            out.push_str(&ringing_table(&calls, now));
+        }
+    });
+    Ok(out)
+}
+
+/// `grouppickup show user <user>`: devices, group, where the assignment
+/// comes from, exclusions.
+pub fn user(registry: &Registry, name: &str) -> Result<String, String> {
+    let config = registry.config();
+    let user = config.check_user(name)?;
+    let group = match user.group {
+        Some(n) => match config.groups.get(&n).map(|g| g.name.as_str()) {
+            Some(name) if !name.is_empty() => format!("{n} ({name})"),
+            _ => n.to_string(),
+        },
+        None => "none".to_string(),
+    };
+    let ringing = registry.with_index(|ix| ix.all().iter().filter(|c| c.user == user.name).count());
+    let rows = [
+        ("User", user.name.clone()),
+        ("Devices", user.endpoints.join(", ")),
+        ("Group", group),
+        ("Assigned by", user.source.to_string()),
+        ("Private lines", user.private_lines.join(", ")),
+        ("Personal contacts", user.personal_contacts.join(", ")),
+        ("Ringing now", format!("{ringing} call(s)")),
+    ];
+    let mut out = String::new();
+    for (name, value) in rows {
+        let _ = writeln!(out, "{:<19} {value}", format!("{name}:"));
+    }
+    Ok(out)
 }
 
 pub fn stats(registry: &Registry) -> String {

@@ -1,0 +1,60 @@
+//! The dialplan functions' values: `GROUPPICKUP_GROUP(user)` and
+//! `GROUPPICKUP_RINGING(number)`.
+
+use super::arbiter::Registry;
+
+/// The user's group number; empty when the user has no group or is not
+/// configured (a dialplan can ask about any caller).
+pub fn group_of(registry: &Registry, user: &str) -> String {
+    registry
+        .config()
+        .users
+        .get(user.trim())
+        .and_then(|u| u.group)
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
+/// How many pickable calls ring in the group now.
+pub fn ringing(registry: &Registry, dialed: &str) -> Result<usize, String> {
+    let config = registry.config();
+    let group = config.resolve(dialed.trim()).ok_or_else(|| {
+        format!(
+            "'{}' is not a group number of any configured range (see grouppickup show ranges)",
+            dialed.escape_default()
+        )
+    })?;
+    Ok(registry.ringing_in(&group))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::arbiter::LegEvent;
+    use crate::core::config::{sections_from_text, Config};
+    use std::time::Instant;
+
+    #[test]
+    fn values() {
+        let conf = "[r]\ntype=range\nstart=*100\nend=*199\n\
+                    [alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\n\
+                    [bob]\ntype=user\nendpoint=PJSIP/bob\n";
+        let r = Registry::new(Config::from_sections(&sections_from_text("t", conf)).unwrap());
+        assert_eq!(group_of(&r, "alice"), "*101");
+        assert_eq!(group_of(&r, "bob"), "");
+        assert_eq!(group_of(&r, "nobody"), "");
+        assert_eq!(ringing(&r, "*101"), Ok(0));
+        let leg = LegEvent {
+            uniqueid: "1",
+            name: "PJSIP/alice-00000001",
+            appl: "AppDial",
+            ringing: true,
+            ..LegEvent::default()
+        };
+        r.on_leg(&leg, Instant::now());
+        assert_eq!(ringing(&r, "*101"), Ok(1));
+        assert_eq!(ringing(&r, "*102"), Ok(0));
+        assert!(ringing(&r, "*300").is_err());
+        assert!(ringing(&r, "").is_err());
+    }
+}
