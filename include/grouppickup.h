@@ -47,6 +47,38 @@ enum gp_cli_command {
 	GP_CLI_SHOW_GROUPS = 1,
 	GP_CLI_SHOW_RINGING = 2,
 	GP_CLI_SHOW_STATS = 3,
+	GP_CLI_SHOW_GROUP = 4,
+	GP_CLI_SHOW_USER = 5,
+	GP_CLI_SET_USER = 6,
+	GP_CLI_CLEAR_USER = 7,
+};
+
+/* Results of gp_rs_cli(). */
+enum gp_cli_result {
+	GP_CLI_OK = 0,
+	/* Wrong arguments: the shim prints the command's usage. */
+	GP_CLI_USAGE = 1,
+	GP_CLI_FAILED = 2,
+};
+
+/* Dialplan functions. */
+enum gp_function {
+	GP_FUNCTION_GROUP = 0,   /* GROUPPICKUP_GROUP(user) */
+	GP_FUNCTION_RINGING = 1, /* GROUPPICKUP_RINGING(number) */
+};
+
+/* AMI actions. */
+enum gp_ami_action {
+	GP_AMI_SHOW = 0,
+	GP_AMI_SET_USER = 1,
+	GP_AMI_CLEAR_USER = 2,
+};
+
+/* A group's lamp, as gp_rs_device_state() reports it. */
+enum gp_lamp {
+	GP_LAMP_INVALID = -1, /* not a group number */
+	GP_LAMP_IDLE = 0,
+	GP_LAMP_RINGING = 1,
 };
 
 /* One key = value of the configuration file; key is NULL for a section
@@ -73,6 +105,10 @@ struct gp_leg_event {
 };
 
 typedef void (*gp_config_visitor)(void *ctx, const struct gp_config_entry *entry);
+typedef void (*gp_db_visitor)(void *ctx, const char *key, const char *value);
+
+/* An AMI request being answered; opaque to Rust. */
+struct gp_ami_session;
 
 /* ---- Implemented by the shim, called from Rust ---- */
 
@@ -85,6 +121,29 @@ int gp_context_create(const char *context);
 int gp_extension_exists(const char *context, const char *exten);
 int gp_extension_add(const char *context, const char *exten, const char *app, const char *data);
 int gp_extension_remove(const char *context, const char *exten);
+/* A hint: `exten` in `context` shows the state of `device`. */
+int gp_hint_add(const char *context, const char *exten, const char *device);
+int gp_hint_remove(const char *context, const char *exten);
+
+/* Publishes the state of device GroupPickup:<number>. */
+void gp_device_state_changed(const char *number, int ringing);
+
+/* Asterisk's database. */
+void gp_db_read(const char *family, gp_db_visitor visit, void *ctx);
+int gp_db_put(const char *family, const char *key, const char *value);
+int gp_db_del(const char *family, const char *key);
+
+/* Sends a text message (SIP MESSAGE for pjsip:) to `to`, e.g. "pjsip:alice". */
+int gp_message_send(const char *to, const char *body);
+
+/* AMI: answers to a request, and events of class `call`. `headers` are
+ * complete "Key: value\r\n" lines. */
+void gp_ami_error(struct gp_ami_session *session, const char *message);
+void gp_ami_ack(struct gp_ami_session *session, const char *message);
+void gp_ami_list_start(struct gp_ami_session *session, const char *message);
+void gp_ami_list_item(struct gp_ami_session *session, const char *event, const char *headers);
+void gp_ami_list_end(struct gp_ami_session *session, const char *event, int count);
+void gp_ami_event(const char *event, const char *headers);
 
 int gp_events_subscribe(void);
 void gp_events_unsubscribe(void);
@@ -92,6 +151,8 @@ void gp_events_unsubscribe(void);
 /* Copies the channel's name into buf (always NUL-terminated). */
 void gp_channel_name(struct ast_channel *chan, char *buf, size_t len);
 void gp_channel_setvar(struct ast_channel *chan, const char *name, const char *value);
+/* Copies the channel's caller ID name and number (always NUL-terminated). */
+void gp_channel_callerid(struct ast_channel *chan, char *name, size_t name_len, char *number, size_t number_len);
 /* Answers the channel and plays a sound file to its end. */
 void gp_channel_play(struct ast_channel *chan, const char *sound);
 
@@ -107,8 +168,16 @@ int gp_rs_reload(void);
 void gp_rs_unload(void);
 void gp_rs_leg_event(const struct gp_leg_event *event);
 int gp_rs_app_exec(struct ast_channel *chan, const char *data);
-/* Returns text to print, allocated by Rust; give it back with gp_rs_free. */
-char *gp_rs_cli(int command, int argc, const char *const *argv);
+/* Runs a CLI command; *text (allocated by Rust, give it back with
+ * gp_rs_free) is printed. Returns a gp_cli_result. */
+int gp_rs_cli(int command, int argc, const char *const *argv, char **text);
+/* The state-th completion of `word` at argument `pos`, or NULL. */
+char *gp_rs_cli_complete(int command, int pos, const char *word, int state);
 void gp_rs_free(char *text);
+/* A dialplan function's value into buf; 0, or -1 with an error logged. */
+int gp_rs_function(int function, const char *arg, char *buf, size_t len);
+/* A gp_lamp for device GroupPickup:<number>. */
+int gp_rs_device_state(const char *number);
+void gp_rs_ami(int action, struct gp_ami_session *session, const char *user, const char *group);
 
 #endif

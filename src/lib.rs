@@ -12,8 +12,8 @@ mod asterisk;
 
 #[cfg(not(test))]
 mod entry {
-    use crate::asterisk::{app, cli, events, guard::guard, module, shim};
-    use std::ffi::{c_char, c_int, CStr};
+    use crate::asterisk::{ami, app, cli, events, functions, guard::guard, lamps, module, shim};
+    use std::ffi::{c_char, c_int, CStr, CString};
 
     /// Borrows a C string; a NULL pointer reads as empty and invalid UTF-8 is
     /// replaced, so no input from C can make Rust fail here.
@@ -76,15 +76,26 @@ mod entry {
         guard("GroupPickup", 0, || app::exec(chan, &text(data)))
     }
 
+    /// Text for C, allocated here; C gives it back to [`gp_rs_free`].
+    fn give(text: String) -> *mut c_char {
+        crate::asterisk::cstring(&text).into_raw()
+    }
+
     /// # Safety
-    /// `argv` holds `argc` C strings.
+    /// `argv` holds `argc` C strings; `out` is writable.
     #[no_mangle]
     pub unsafe extern "C" fn gp_rs_cli(
         command: c_int,
         argc: c_int,
         argv: *const *const c_char,
-    ) -> *mut c_char {
-        guard("CLI", std::ptr::null_mut(), || {
+        out: *mut *mut c_char,
+    ) -> c_int {
+        let failed = shim::gp_cli_result::GP_CLI_FAILED as c_int;
+        if out.is_null() {
+            return failed;
+        }
+        *out = std::ptr::null_mut();
+        guard("CLI", failed, || {
             let args: Vec<String> = if argv.is_null() {
                 Vec::new()
             } else {
@@ -92,8 +103,70 @@ mod entry {
                     .map(|i| text(*argv.add(i)).into_owned())
                     .collect()
             };
-            cli::run(command, &args)
+            let (result, printed) = cli::run(command, &args);
+            if !printed.is_empty() {
+                *out = give(printed);
+            }
+            result as c_int
         })
+    }
+
+    /// # Safety
+    /// `word` is a C string or NULL.
+    #[no_mangle]
+    pub unsafe extern "C" fn gp_rs_cli_complete(
+        command: c_int,
+        pos: c_int,
+        word: *const c_char,
+        state: c_int,
+    ) -> *mut c_char {
+        guard("CLI completion", std::ptr::null_mut(), || {
+            let (pos, state) = (pos.max(0) as usize, state.max(0) as usize);
+            cli::complete(command, pos, &text(word), state).map_or(std::ptr::null_mut(), give)
+        })
+    }
+
+    /// # Safety
+    /// `arg` is a C string or NULL; `buf` has room for `len` bytes.
+    #[no_mangle]
+    pub unsafe extern "C" fn gp_rs_function(
+        function: c_int,
+        arg: *const c_char,
+        buf: *mut c_char,
+        len: usize,
+    ) -> c_int {
+        if buf.is_null() || len == 0 {
+            return -1;
+        }
+        guard("dialplan function", -1, || {
+            let buf = std::slice::from_raw_parts_mut(buf as *mut u8, len);
+            functions::read_into(function, &text(arg), buf)
+        })
+    }
+
+    /// # Safety
+    /// `number` is a C string or NULL.
+    #[no_mangle]
+    pub unsafe extern "C" fn gp_rs_device_state(number: *const c_char) -> c_int {
+        let invalid = shim::gp_lamp::GP_LAMP_INVALID as c_int;
+        guard("device state", invalid, || {
+            lamps::device_state(&text(number)) as c_int
+        })
+    }
+
+    /// # Safety
+    /// `session` is the shim's request; `user` and `group` C strings or NULL.
+    #[no_mangle]
+    pub unsafe extern "C" fn gp_rs_ami(
+        action: c_int,
+        session: *mut shim::gp_ami_session,
+        user: *const c_char,
+        group: *const c_char,
+    ) {
+        if session.is_null() {
+            return;
+        }
+        guard("AMI", (), || ami::run(action, session, &text(user), &text(group)))
     }
 
     /// # Safety
@@ -101,7 +174,7 @@ mod entry {
     #[no_mangle]
     pub unsafe extern "C" fn gp_rs_free(text: *mut c_char) {
         if !text.is_null() {
-            guard("CLI", (), || drop(std::ffi::CString::from_raw(text)))
+            guard("CLI", (), || drop(CString::from_raw(text)))
         }
     }
 }

@@ -1,25 +1,53 @@
 //! The GroupPickup(number) application: ask the core for the call that has
 //! rung longest, pick it up with Asterisk's own pickup, try the next call if
-//! that one just went away.
+//! that one just went away. Every outcome is logged, counted and sent as an
+//! AMI event; the callee's lamp and (optionally) a message follow.
 
 use super::shim::{self, ast_channel, gp_pickup_result};
-use super::{log, module};
+use super::{ami, cstring, lamps, log, module, notify};
+use crate::core::ami as texts;
 use crate::core::arbiter::{Picker, Registry};
-use crate::core::ringing::Claim;
+use crate::core::config::Config;
+use crate::core::device::device_of_channel;
+use crate::core::number::GroupNumber;
+use crate::core::ringing::{Claim, Leg};
 use crate::core::stats::Failure;
-use std::ffi::{c_char, CString};
+use crate::core::view::caller_id;
+use std::ffi::{c_char, CStr};
 
-fn cstring(s: &str) -> CString {
-    CString::new(s.replace('\0', "")).unwrap_or_default()
+fn buffer_text(buf: &[c_char]) -> String {
+    unsafe { CStr::from_ptr(buf.as_ptr()) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn channel_name(chan: *mut ast_channel) -> String {
     let mut buf = [0 as c_char; 256];
+    unsafe { shim::gp_channel_name(chan, buf.as_mut_ptr(), buf.len()) };
+    buffer_text(&buf)
+}
+
+/// Who picked up, as the callee should read it: the picker's user name, or
+/// else its caller ID, or else its channel.
+fn picker_display(chan: *mut ast_channel, picker: &Picker, config: &Config) -> String {
+    if let Some(user) = device_of_channel(&picker.channel).and_then(|d| config.user_of_device(d)) {
+        return user.name.clone();
+    }
+    let (mut name, mut number) = ([0 as c_char; 128], [0 as c_char; 64]);
     unsafe {
-        shim::gp_channel_name(chan, buf.as_mut_ptr(), buf.len());
-        std::ffi::CStr::from_ptr(buf.as_ptr())
-            .to_string_lossy()
-            .into_owned()
+        shim::gp_channel_callerid(
+            chan,
+            name.as_mut_ptr(),
+            name.len(),
+            number.as_mut_ptr(),
+            number.len(),
+        )
+    };
+    let shown = caller_id(&buffer_text(&name), &buffer_text(&number));
+    if shown.is_empty() {
+        picker.channel.clone()
+    } else {
+        shown
     }
 }
 
@@ -34,15 +62,16 @@ pub fn exec(chan: *mut ast_channel, data: &str) -> i32 {
         set_status(chan, Failure::Failed);
         return 0;
     };
-    let config = module.registry.config();
-    match pick(
-        &module.registry,
-        chan,
-        data,
-        &picker,
-        &config.general.pickupsound,
-    ) {
-        Ok(claim) => {
+    let registry = &module.registry;
+    let config = registry.config();
+    let result = pick(registry, chan, data, &picker, &config.general.pickupsound);
+    match &result {
+        Ok((claim, _)) => lamps::update(registry, [claim.group]),
+        Err((Some(group), _)) => lamps::update(registry, [*group]),
+        Err((None, _)) => {}
+    }
+    match result {
+        Ok((claim, target)) => {
             log::notice(&format!(
                 "grouppickup: {} picked up the call from {} to {} in group {} after {} ms",
                 picker.channel,
@@ -51,9 +80,16 @@ pub fn exec(chan: *mut ast_channel, data: &str) -> i32 {
                 claim.group,
                 claim.since.elapsed().as_millis()
             ));
+            ami::event(
+                "GroupPickup",
+                &texts::pickup_event(&claim, &picker.channel, &target.name),
+            );
+            if config.general.notify_message {
+                notify::send(&claim, &picker_display(chan, &picker, &config));
+            }
             -1
         }
-        Err(failure) => {
+        Err((_, failure)) => {
             log::verbose(&format!(
                 "grouppickup: {} dialed '{}': {}",
                 picker.channel,
@@ -65,6 +101,10 @@ pub fn exec(chan: *mut ast_channel, data: &str) -> i32 {
                     Failure::Failed => "the pickup could not be completed",
                 }
             ));
+            ami::event(
+                "GroupPickupFailed",
+                &texts::failed_event(data, &picker.channel, failure.as_str()),
+            );
             set_status(chan, failure);
             let sound = cstring(&config.general.pickupfailsound);
             unsafe { shim::gp_channel_play(chan, sound.as_ptr()) };
@@ -79,39 +119,50 @@ fn set_status(chan: *mut ast_channel, failure: Failure) {
     unsafe { shim::gp_channel_setvar(chan, name.as_ptr(), value.as_ptr()) };
 }
 
+/// The call picked up and the leg it was picked up through; or why not,
+/// with the group of the last call claimed, if any (its lamp may have
+/// changed).
+type Picked = Result<(Claim, Leg), (Option<GroupNumber>, Failure)>;
+
 fn pick(
     registry: &Registry,
     chan: *mut ast_channel,
     dialed: &str,
     picker: &Picker,
     sound: &str,
-) -> Result<Claim, Failure> {
+) -> Picked {
     let sound = cstring(sound);
-    let mut claim = registry.begin(dialed, picker)?;
+    let mut claim = registry.begin(dialed, picker).map_err(|f| (None, f))?;
     loop {
         let mut result = gp_pickup_result::GP_PICKUP_GONE as i32;
+        let mut target = None;
         for leg in &claim.legs {
             let (name, uniqueid) = (cstring(&leg.name), cstring(&leg.uniqueid));
             result = unsafe {
                 shim::gp_pickup_leg(chan, name.as_ptr(), uniqueid.as_ptr(), sound.as_ptr())
             };
             if result != gp_pickup_result::GP_PICKUP_GONE as i32 {
+                target = Some(leg.clone());
                 break;
             }
         }
-        match result {
-            r if r == gp_pickup_result::GP_PICKUP_DONE as i32 => {
+        match (result, target) {
+            (r, Some(target)) if r == gp_pickup_result::GP_PICKUP_DONE as i32 => {
                 registry.picked(&claim);
-                return Ok(claim);
+                return Ok((claim, target));
             }
-            r if r == gp_pickup_result::GP_PICKUP_FAILED as i32 => {
+            (r, _) if r == gp_pickup_result::GP_PICKUP_FAILED as i32 => {
                 registry.release(&claim, Failure::Failed);
-                return Err(Failure::Failed);
+                return Err((Some(claim.group), Failure::Failed));
             }
             _ => {
                 // Answered or hung up a moment ago: the next one, if any.
                 registry.unavailable(&claim);
-                claim = registry.next(&claim.group)?;
+                let group = claim.group;
+                claim = match registry.next(&group) {
+                    Ok(next) => next,
+                    Err(failure) => return Err((Some(group), failure)),
+                };
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Channel state events from Asterisk into the ringing index.
 
-use super::{log, module};
+use super::{lamps, log, module};
 use crate::core::arbiter::{LegChange, LegEvent};
 use std::time::Instant;
 
@@ -8,7 +8,14 @@ pub fn on_leg(event: &LegEvent<'_>) {
     let Some(module) = module::get() else {
         return;
     };
-    match module.registry.on_leg(event, Instant::now()) {
+    let change = module.registry.on_leg(event, Instant::now());
+    match &change {
+        LegChange::CallRinging(group) | LegChange::LegStopped(Some(group)) => {
+            lamps::update(&module.registry, [*group])
+        }
+        _ => {}
+    }
+    match change {
         LegChange::CallRinging(group) => log::debug(&format!(
             "grouppickup: {} rings in group {group} (caller {})",
             event.name, event.caller_number

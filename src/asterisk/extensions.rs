@@ -3,19 +3,16 @@
 //! registered under this module's own registrar so that reload and unload
 //! remove exactly these and nothing else.
 
-use super::{log, shim};
+use super::{cstring, log, shim};
 use crate::core::config::Config;
 use std::ffi::CString;
 
-/// The extensions this module added, to remove them again.
+/// The extensions (and hints) this module added, to remove them again.
 #[derive(Default)]
 pub struct Registered {
     context: String,
     extens: Vec<CString>,
-}
-
-fn cstring(s: &str) -> CString {
-    CString::new(s.replace('\0', "")).unwrap_or_default()
+    hints: Vec<CString>,
 }
 
 pub fn register(config: &Config) -> Registered {
@@ -24,6 +21,7 @@ pub fn register(config: &Config) -> Registered {
     let mut registered = Registered {
         context: config.general.context.clone(),
         extens: Vec::new(),
+        hints: Vec::new(),
     };
     if unsafe { shim::gp_context_create(context.as_ptr()) } != 0 {
         log::error(&format!(
@@ -48,11 +46,21 @@ pub fn register(config: &Config) -> Registered {
                     exten.as_ptr(),
                 )
             };
-            if added == 0 {
-                registered.extens.push(exten);
-            } else {
+            if added != 0 {
                 collisions.push(number.to_string());
+                continue;
             }
+            // With blf = yes a phone can subscribe to the number: its BLF
+            // lamp follows the device state GroupPickup:<number>.
+            if config.general.blf {
+                let device = cstring(&format!("GroupPickup:{number}"));
+                if unsafe { shim::gp_hint_add(context.as_ptr(), exten.as_ptr(), device.as_ptr()) }
+                    == 0
+                {
+                    registered.hints.push(exten.clone());
+                }
+            }
+            registered.extens.push(exten);
         }
     }
     if !collisions.is_empty() {
@@ -66,8 +74,9 @@ pub fn register(config: &Config) -> Registered {
         ));
     }
     log::verbose(&format!(
-        "grouppickup: registered {} group number(s) in context '{}'",
+        "grouppickup: registered {} group number(s) and {} hint(s) in context '{}'",
         registered.extens.len(),
+        registered.hints.len(),
         config.general.context
     ));
     registered
@@ -75,6 +84,9 @@ pub fn register(config: &Config) -> Registered {
 
 pub fn unregister(registered: Registered) {
     let context = cstring(&registered.context);
+    for exten in &registered.hints {
+        unsafe { shim::gp_hint_remove(context.as_ptr(), exten.as_ptr()) };
+    }
     for exten in &registered.extens {
         unsafe { shim::gp_extension_remove(context.as_ptr(), exten.as_ptr()) };
     }

@@ -7,7 +7,7 @@
 //! `module load` would then find it already there and fail.
 
 use super::extensions::{self, Registered};
-use super::{config_file, guard, log, shim};
+use super::{assignments, config_file, guard, lamps, log, shim};
 use crate::core::arbiter::Registry;
 use crate::core::config::ConfigError;
 use std::sync::{Arc, Mutex, RwLock};
@@ -15,6 +15,14 @@ use std::sync::{Arc, Mutex, RwLock};
 pub struct Module {
     pub registry: Registry,
     extensions: Mutex<Registered>,
+}
+
+impl Module {
+    /// Publishes the lamps a configuration or assignment change may have
+    /// changed.
+    pub fn lamps_refresh(&self) {
+        lamps::refresh(&self.registry);
+    }
 }
 
 static MODULE: RwLock<Option<Arc<Module>>> = RwLock::new(None);
@@ -49,6 +57,7 @@ pub fn load() -> i32 {
         registry: Registry::new(config),
         extensions: Mutex::new(registered),
     });
+    assignments::load(&module);
     *MODULE.write().unwrap_or_else(|e| e.into_inner()) = Some(module.clone());
     if unsafe { shim::gp_events_subscribe() } != 0 {
         log::error("grouppickup: could not subscribe to channel events; the module is not loaded");
@@ -79,7 +88,8 @@ pub fn reload() -> i32 {
     let mut registered = module.extensions.lock().unwrap_or_else(|e| e.into_inner());
     extensions::unregister(std::mem::take(&mut *registered));
     *registered = extensions::register(&config);
-    module.registry.replace_config(config);
+    assignments::report(&module.registry.replace_config(config));
+    module.lamps_refresh();
     log::verbose("grouppickup: configuration reloaded");
     0
 }
@@ -89,6 +99,7 @@ pub fn unload() {
     unsafe { shim::gp_events_unsubscribe() };
     let module = MODULE.write().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(module) = module {
+        lamps::all_off(&module.registry);
         let registered =
             std::mem::take(&mut *module.extensions.lock().unwrap_or_else(|e| e.into_inner()));
         extensions::unregister(registered);

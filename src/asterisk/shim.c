@@ -33,6 +33,11 @@
 #include "asterisk/pickup.h"
 #include "asterisk/stasis.h"
 #include "asterisk/stasis_channels.h"
+#include "asterisk/devicestate.h"
+#include "asterisk/astdb.h"
+#include "asterisk/manager.h"
+#include "asterisk/message.h"
+#include "asterisk/utils.h"
 
 #include "grouppickup.h"
 
@@ -40,22 +45,11 @@
 
 static const char app_name[] = "GroupPickup";
 
-static const char app_synopsis[] = "Pick up the call that has rung longest in a call pickup group.";
-
-static const char app_description[] =
-	"GroupPickup(number)\n"
-	"Connects the channel to the call that has been ringing longest at a member\n"
-	"of the call pickup group <number> (a number of one of the ranges of\n"
-	"grouppickup.conf). The callee's phones stop ringing and are told the call\n"
-	"was answered elsewhere. Any user may pick up, member of the group or not.\n"
-	"Every number of every range is registered in the configured context, so\n"
-	"dialing the number runs this application.\n"
-	"On failure the application returns to the dialplan and sets\n"
-	"GROUPPICKUP_STATUS to one of:\n"
-	"  NOCALL  - nothing pickable is ringing in the group\n"
-	"  INVALID - <number> is not a group number\n"
-	"  DENIED  - the group's pickup_by excludes this channel\n"
-	"  FAILED  - the pickup could not be completed\n";
+/*
+ * The documentation of the application, the functions, the AMI actions and
+ * events is in doc/grouppickup-en_US.xml, installed as Asterisk third-party
+ * documentation: registering without synopsis makes Asterisk use it.
+ */
 
 /* ---- logging ---- */
 
@@ -158,6 +152,82 @@ int gp_extension_remove(const char *context, const char *exten)
 	return ast_context_remove_extension(context, exten, 1, REGISTRAR);
 }
 
+int gp_hint_add(const char *context, const char *exten, const char *device)
+{
+	/* The hint's device string is copied by Asterisk. */
+	return ast_add_extension(context, 0, exten, PRIORITY_HINT, NULL, NULL, device, NULL, NULL, REGISTRAR);
+}
+
+int gp_hint_remove(const char *context, const char *exten)
+{
+	return ast_context_remove_extension(context, exten, PRIORITY_HINT, REGISTRAR);
+}
+
+/* ---- device state ---- */
+
+#define DEVICE_PREFIX "GroupPickup"
+
+void gp_device_state_changed(const char *number, int ringing)
+{
+	ast_devstate_changed(ringing ? AST_DEVICE_RINGING : AST_DEVICE_NOT_INUSE,
+		AST_DEVSTATE_CACHABLE, DEVICE_PREFIX ":%s", number);
+}
+
+static enum ast_device_state device_state(const char *number)
+{
+	switch (gp_rs_device_state(number ? number : "")) {
+	case GP_LAMP_RINGING:
+		return AST_DEVICE_RINGING;
+	case GP_LAMP_IDLE:
+		return AST_DEVICE_NOT_INUSE;
+	default:
+		return AST_DEVICE_INVALID;
+	}
+}
+
+/* ---- AstDB ---- */
+
+void gp_db_read(const char *family, gp_db_visitor visit, void *ctx)
+{
+	struct ast_db_entry *tree = ast_db_gettree(family, NULL);
+	struct ast_db_entry *entry;
+	size_t prefix = strlen(family) + 2; /* keys come as /family/key */
+
+	for (entry = tree; entry; entry = entry->next) {
+		if (strlen(entry->key) > prefix) {
+			visit(ctx, entry->key + prefix, entry->data);
+		}
+	}
+	ast_db_freetree(tree);
+}
+
+int gp_db_put(const char *family, const char *key, const char *value)
+{
+	return ast_db_put(family, key, value);
+}
+
+int gp_db_del(const char *family, const char *key)
+{
+	return ast_db_del(family, key);
+}
+
+/* ---- text messages ---- */
+
+int gp_message_send(const char *to, const char *body)
+{
+	struct ast_msg *msg = ast_msg_alloc();
+
+	if (!msg) {
+		return -1;
+	}
+	if (ast_msg_set_to(msg, "%s", to) || ast_msg_set_body(msg, "%s", body)) {
+		ast_msg_destroy(msg);
+		return -1;
+	}
+	/* ast_msg_send() takes the message over, whatever it returns. */
+	return ast_msg_send(msg, to, "");
+}
+
 /* ---- channels ---- */
 
 /* A lookup by exact name: a hash lookup in the channel container, which,
@@ -189,6 +259,17 @@ void gp_channel_name(struct ast_channel *chan, char *buf, size_t len)
 void gp_channel_setvar(struct ast_channel *chan, const char *name, const char *value)
 {
 	pbx_builtin_setvar_helper(chan, name, value);
+}
+
+void gp_channel_callerid(struct ast_channel *chan, char *name, size_t name_len, char *number, size_t number_len)
+{
+	struct ast_party_caller *caller;
+
+	ast_channel_lock(chan);
+	caller = ast_channel_caller(chan);
+	ast_copy_string(name, S_COR(caller->id.name.valid, caller->id.name.str, ""), name_len);
+	ast_copy_string(number, S_COR(caller->id.number.valid, caller->id.number.str, ""), number_len);
+	ast_channel_unlock(chan);
 }
 
 void gp_channel_play(struct ast_channel *chan, const char *sound)
@@ -321,12 +402,110 @@ static int app_exec(struct ast_channel *chan, const char *data)
 	return gp_rs_app_exec(chan, data ? data : "");
 }
 
+/* ---- dialplan functions ---- */
+
+static int function_read(struct ast_channel *chan, const char *cmd, char *data, char *buf, size_t len,
+	enum gp_function which)
+{
+	*buf = '\0';
+	return gp_rs_function(which, data ? data : "", buf, len);
+}
+
+static int group_read(struct ast_channel *chan, const char *cmd, char *data, char *buf, size_t len)
+{
+	return function_read(chan, cmd, data, buf, len, GP_FUNCTION_GROUP);
+}
+
+static int ringing_read(struct ast_channel *chan, const char *cmd, char *data, char *buf, size_t len)
+{
+	return function_read(chan, cmd, data, buf, len, GP_FUNCTION_RINGING);
+}
+
+static struct ast_custom_function group_function = {
+	.name = "GROUPPICKUP_GROUP",
+	.read = group_read,
+};
+
+static struct ast_custom_function ringing_function = {
+	.name = "GROUPPICKUP_RINGING",
+	.read = ringing_read,
+};
+
+/* ---- AMI ---- */
+
+struct gp_ami_session {
+	struct mansession *s;
+	const struct message *m;
+};
+
+void gp_ami_error(struct gp_ami_session *session, const char *message)
+{
+	astman_send_error(session->s, session->m, (char *) message);
+}
+
+void gp_ami_ack(struct gp_ami_session *session, const char *message)
+{
+	astman_send_ack(session->s, session->m, (char *) message);
+}
+
+void gp_ami_list_start(struct gp_ami_session *session, const char *message)
+{
+	astman_send_listack(session->s, session->m, (char *) message, "start");
+}
+
+void gp_ami_list_item(struct gp_ami_session *session, const char *event, const char *headers)
+{
+	const char *id = astman_get_header(session->m, "ActionID");
+
+	astman_append(session->s, "Event: %s\r\n", event);
+	if (!ast_strlen_zero(id)) {
+		astman_append(session->s, "ActionID: %s\r\n", id);
+	}
+	astman_append(session->s, "%s\r\n", headers);
+}
+
+void gp_ami_list_end(struct gp_ami_session *session, const char *event, int count)
+{
+	astman_send_list_complete_start(session->s, session->m, event, count);
+	astman_send_list_complete_end(session->s);
+}
+
+void gp_ami_event(const char *event, const char *headers)
+{
+	manager_event(EVENT_FLAG_CALL, event, "%s", headers);
+}
+
+static int ami_run(struct mansession *s, const struct message *m, enum gp_ami_action action)
+{
+	struct gp_ami_session session = { .s = s, .m = m };
+
+	gp_rs_ami(action, &session, astman_get_header(m, "User"), astman_get_header(m, "Group"));
+	return 0;
+}
+
+static int ami_show(struct mansession *s, const struct message *m)
+{
+	return ami_run(s, m, GP_AMI_SHOW);
+}
+
+static int ami_set_user(struct mansession *s, const struct message *m)
+{
+	return ami_run(s, m, GP_AMI_SET_USER);
+}
+
+static int ami_clear_user(struct mansession *s, const struct message *m)
+{
+	return ami_run(s, m, GP_AMI_CLEAR_USER);
+}
+
 /* ---- CLI ---- */
 
 static char *cli_run(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a,
 	const char *command, const char *usage, enum gp_cli_command which)
 {
-	char *text;
+	char *text = NULL;
+	char *completion;
+	int res;
 
 	switch (cmd) {
 	case CLI_INIT:
@@ -334,59 +513,89 @@ static char *cli_run(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a,
 		e->usage = usage;
 		return NULL;
 	case CLI_GENERATE:
-		return NULL;
+		/* Asterisk frees the completion with ast_free(). */
+		text = gp_rs_cli_complete(which, a->pos, a->word ? a->word : "", a->n);
+		completion = text ? ast_strdup(text) : NULL;
+		gp_rs_free(text);
+		return completion;
 	}
 
-	if (a->argc != e->args) {
-		return CLI_SHOWUSAGE;
+	res = gp_rs_cli(which, a->argc, a->argv, &text);
+	if (text) {
+		ast_cli(a->fd, "%s", text);
+		gp_rs_free(text);
 	}
-	text = gp_rs_cli(which, a->argc, a->argv);
-	if (!text) {
+	switch (res) {
+	case GP_CLI_OK:
+		return CLI_SUCCESS;
+	case GP_CLI_USAGE:
+		return CLI_SHOWUSAGE;
+	default:
 		return CLI_FAILURE;
 	}
-	ast_cli(a->fd, "%s", text);
-	gp_rs_free(text);
-	return CLI_SUCCESS;
 }
 
-static char *cli_show_ranges(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a)
-{
-	return cli_run(e, cmd, a, "grouppickup show ranges",
-		"Usage: grouppickup show ranges\n"
-		"       Lists the ranges of group numbers and the context they are registered in.\n",
-		GP_CLI_SHOW_RANGES);
-}
+#define CLI_COMMAND(fn, command, usage, which) \
+	static char *fn(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a) \
+	{ \
+		return cli_run(e, cmd, a, command, usage, which); \
+	}
 
-static char *cli_show_groups(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a)
-{
-	return cli_run(e, cmd, a, "grouppickup show groups",
-		"Usage: grouppickup show groups\n"
-		"       Lists the group numbers in use: members, settings and calls ringing now.\n",
-		GP_CLI_SHOW_GROUPS);
-}
+CLI_COMMAND(cli_show_ranges, "grouppickup show ranges",
+	"Usage: grouppickup show ranges\n"
+	"       Lists the ranges of group numbers and the context they are registered in.\n",
+	GP_CLI_SHOW_RANGES)
 
-static char *cli_show_ringing(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a)
-{
-	return cli_run(e, cmd, a, "grouppickup show ringing",
-		"Usage: grouppickup show ringing\n"
-		"       Lists the pickable calls ringing now, oldest first.\n",
-		GP_CLI_SHOW_RINGING);
-}
+CLI_COMMAND(cli_show_groups, "grouppickup show groups",
+	"Usage: grouppickup show groups\n"
+	"       Lists the group numbers in use: members, settings and calls ringing now.\n",
+	GP_CLI_SHOW_GROUPS)
 
-static char *cli_show_stats(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a)
-{
-	return cli_run(e, cmd, a, "grouppickup show stats",
-		"Usage: grouppickup show stats\n"
-		"       Counters since load: calls tracked, pickups, failures by reason,\n"
-		"       and the calls ringing now.\n",
-		GP_CLI_SHOW_STATS);
-}
+CLI_COMMAND(cli_show_group, "grouppickup show group",
+	"Usage: grouppickup show group <number>\n"
+	"       Shows one group: its settings, its members and the calls ringing in it\n"
+	"       now, oldest first.\n",
+	GP_CLI_SHOW_GROUP)
+
+CLI_COMMAND(cli_show_user, "grouppickup show user",
+	"Usage: grouppickup show user <user>\n"
+	"       Shows a user: devices, group, whether the group comes from\n"
+	"       grouppickup.conf or from a runtime change, and exclusions.\n",
+	GP_CLI_SHOW_USER)
+
+CLI_COMMAND(cli_show_ringing, "grouppickup show ringing",
+	"Usage: grouppickup show ringing\n"
+	"       Lists the pickable calls ringing now, oldest first.\n",
+	GP_CLI_SHOW_RINGING)
+
+CLI_COMMAND(cli_show_stats, "grouppickup show stats",
+	"Usage: grouppickup show stats\n"
+	"       Counters since load: calls tracked, pickups, failures by reason,\n"
+	"       and the calls ringing now.\n",
+	GP_CLI_SHOW_STATS)
+
+CLI_COMMAND(cli_set_user, "grouppickup set user",
+	"Usage: grouppickup set user <user> group <number>\n"
+	"       Makes <user> a member of group <number> (and of no other group) at once.\n"
+	"       The change is kept in the AstDB (family grouppickup) and survives\n"
+	"       restarts, on top of grouppickup.conf.\n",
+	GP_CLI_SET_USER)
+
+CLI_COMMAND(cli_clear_user, "grouppickup clear user",
+	"Usage: grouppickup clear user <user>\n"
+	"       Takes <user> out of its group at once. The change is kept in the AstDB\n"
+	"       (family grouppickup) and survives restarts, on top of grouppickup.conf.\n",
+	GP_CLI_CLEAR_USER)
 
 static struct ast_cli_entry cli_entries[] = {
 	AST_CLI_DEFINE(cli_show_ranges, "Show group call pickup ranges"),
 	AST_CLI_DEFINE(cli_show_groups, "Show group call pickup groups"),
+	AST_CLI_DEFINE(cli_show_group, "Show one group call pickup group"),
+	AST_CLI_DEFINE(cli_show_user, "Show a group call pickup user"),
 	AST_CLI_DEFINE(cli_show_ringing, "Show calls that can be picked up now"),
 	AST_CLI_DEFINE(cli_show_stats, "Show group call pickup statistics"),
+	AST_CLI_DEFINE(cli_set_user, "Assign a user to a group call pickup group"),
+	AST_CLI_DEFINE(cli_clear_user, "Take a user out of its group call pickup group"),
 };
 
 /* ---- module ---- */
@@ -394,7 +603,13 @@ static struct ast_cli_entry cli_entries[] = {
 static int unload_module(void)
 {
 	ast_cli_unregister_multiple(cli_entries, ARRAY_LEN(cli_entries));
+	ast_manager_unregister("GroupPickupShow");
+	ast_manager_unregister("GroupPickupSetUser");
+	ast_manager_unregister("GroupPickupClearUser");
+	ast_custom_function_unregister(&group_function);
+	ast_custom_function_unregister(&ringing_function);
 	ast_unregister_application(app_name);
+	ast_devstate_prov_del(DEVICE_PREFIX);
 	gp_rs_unload();
 	return 0;
 }
@@ -404,7 +619,13 @@ static int load_module(void)
 	if (gp_rs_load()) {
 		return AST_MODULE_LOAD_DECLINE;
 	}
-	if (ast_register_application2(app_name, app_exec, app_synopsis, app_description, AST_MODULE_SELF)
+	if (ast_devstate_prov_add(DEVICE_PREFIX, device_state)
+		|| ast_register_application_xml(app_name, app_exec)
+		|| ast_custom_function_register(&group_function)
+		|| ast_custom_function_register(&ringing_function)
+		|| ast_manager_register_xml("GroupPickupShow", EVENT_FLAG_CALL | EVENT_FLAG_REPORTING, ami_show)
+		|| ast_manager_register_xml("GroupPickupSetUser", EVENT_FLAG_CONFIG, ami_set_user)
+		|| ast_manager_register_xml("GroupPickupClearUser", EVENT_FLAG_CONFIG, ami_clear_user)
 		|| ast_cli_register_multiple(cli_entries, ARRAY_LEN(cli_entries))) {
 		unload_module();
 		return AST_MODULE_LOAD_DECLINE;

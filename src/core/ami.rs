@@ -10,18 +10,21 @@ use super::view::groups_in_use;
 use std::fmt::Write;
 use std::time::Instant;
 
+/// A header value: line breaks become spaces.
+pub fn one_line(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+        .collect()
+}
+
 /// The headers of one event, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Headers(Vec<(&'static str, String)>);
 
 impl Headers {
     pub fn add(mut self, key: &'static str, value: impl ToString) -> Headers {
-        let value = value
-            .to_string()
-            .chars()
-            .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
-            .collect();
-        self.0.push((key, value));
+        self.0.push((key, one_line(&value.to_string())));
         self
     }
 

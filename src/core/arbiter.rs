@@ -171,6 +171,14 @@ impl Registry {
         }
     }
 
+    /// Turns every lit lamp off (at unload: a state cached by Asterisk must
+    /// not stay ringing after the module is gone).
+    pub fn lamps_off(&self, mut publish: impl FnMut(&GroupNumber, bool)) {
+        for group in lock(&self.lamps).drain() {
+            publish(&group, false);
+        }
+    }
+
     /// Every group whose lamp may have to change after the configuration
     /// changed: those lit now and those with calls.
     pub fn lamp_groups(&self) -> Vec<GroupNumber> {

@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod config;
 pub mod device;
 pub mod functions;
+pub mod notify;
 pub mod number;
 pub mod ranges;
 pub mod ringing;

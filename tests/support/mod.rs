@@ -42,6 +42,12 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// A TCP port on 127.0.0.1 that was free a moment ago.
+pub fn free_tcp_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
+    listener.local_addr().unwrap().port()
+}
+
 /// The module as built by `cargo build --release`.
 pub fn module_path() -> PathBuf {
     let path = Path::new(REPO).join("target/release/libapp_grouppickup.so");
@@ -86,6 +92,9 @@ pub struct Pbx {
     /// The instance directory as seen inside the root.
     pub dir: String,
     pub sip_port: u16,
+    /// The AMI's TCP port; users `admin` (all classes) and `reporter`
+    /// (call and reporting only), password `secret`.
+    pub ami_port: u16,
     pub phones: Vec<Phone>,
     child: Option<Child>,
 }
@@ -108,12 +117,22 @@ impl Pbx {
             root,
             dir,
             sip_port: free_port(),
+            ami_port: free_tcp_port(),
             phones: spec.phones.clone(),
             child: None,
         };
         let host_dir = pbx.host_path(&pbx.dir);
         let _ = fs::remove_dir_all(&host_dir);
-        for sub in ["etc", "modules", "lib", "spool", "run", "log", "cache"] {
+        for sub in [
+            "etc",
+            "modules",
+            "lib",
+            "spool",
+            "run",
+            "log",
+            "cache",
+            "data/documentation/thirdparty",
+        ] {
             fs::create_dir_all(host_dir.join(sub)).unwrap();
         }
         // Asterisk's own modules, by link, plus ours.
@@ -130,6 +149,34 @@ impl Pbx {
             .unwrap();
         }
         fs::copy(module_path(), host_dir.join("modules/app_grouppickup.so")).unwrap();
+        // Asterisk's data directory, by link, with the module's XML
+        // documentation installed as third-party documentation.
+        let system_data = pbx.host_path("/usr/share/asterisk");
+        for entry in fs::read_dir(&system_data).unwrap() {
+            let name = entry.unwrap().file_name();
+            if name != "documentation" {
+                std::os::unix::fs::symlink(
+                    Path::new("/usr/share/asterisk").join(&name),
+                    host_dir.join("data").join(&name),
+                )
+                .unwrap();
+            }
+        }
+        for entry in fs::read_dir(system_data.join("documentation")).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::os::unix::fs::symlink(
+                    Path::new("/usr/share/asterisk/documentation").join(entry.file_name()),
+                    host_dir.join("data/documentation").join(entry.file_name()),
+                )
+                .unwrap();
+            }
+        }
+        fs::copy(
+            Path::new(REPO).join("doc/grouppickup-en_US.xml"),
+            host_dir.join("data/documentation/thirdparty/grouppickup-en_US.xml"),
+        )
+        .unwrap();
         pbx.write_config(&spec);
         pbx.launch();
         pbx
@@ -143,7 +190,7 @@ impl Pbx {
             "asterisk.conf",
             format!(
                 "[directories]\nastetcdir => {d}/etc\nastmoddir => {d}/modules\nastvarlibdir => {d}/lib\n\
-                 astdbdir => {d}/lib\nastkeydir => {d}/lib\nastdatadir => /usr/share/asterisk\n\
+                 astdbdir => {d}/lib\nastkeydir => {d}/lib\nastdatadir => {d}/data\n\
                  astagidir => /usr/share/asterisk/agi-bin\nastspooldir => {d}/spool\nastrundir => {d}/run\n\
                  astlogdir => {d}/log\nastcachedir => {d}/cache\nastsbindir => /usr/sbin\n\
                  [options]\nverbose = 3\ndebug = 0\nhideconnect = yes\ntransmit_silence = no\n"
@@ -233,7 +280,6 @@ impl Pbx {
                 "noload = cdr_adaptive_odbc.so",
                 "noload = pbx_lua.so",
                 "noload = pbx_ael.so",
-                "noload = res_pjsip_exten_state.so",
                 "",
             ]
             .join("\n"),
@@ -250,7 +296,15 @@ impl Pbx {
         write("features.conf", "[general]\n".to_string());
         write("cdr.conf", "[general]\nenable = no\n".to_string());
         write("cel.conf", "[general]\nenable = no\n".to_string());
-        write("manager.conf", "[general]\nenabled = no\n".to_string());
+        write(
+            "manager.conf",
+            format!(
+                "[general]\nenabled = yes\nbindaddr = 127.0.0.1\nport = {}\n\n\
+                 [admin]\nsecret = secret\nread = all\nwrite = all\n\n\
+                 [reporter]\nsecret = secret\nread = call,reporting\nwrite = call,reporting\n",
+                self.ami_port
+            ),
+        );
         write("http.conf", "[general]\nenabled = no\n".to_string());
         write("acl.conf", String::new());
         write("indications.conf", "[general]\ncountry = us\n[us]\ndescription = United States\nringcadence = 2000,4000\ndial = 350+440\nbusy = 480+620/500,0/500\nring = 440+480/2000,0/4000\ncongestion = 480+620/250,0/250\ncallwaiting = 440/300,0/10000\ndialrecall = !350+440/100,!0/100,!350+440/100,!0/100,!350+440/100,!0/100,350+440\nrecord = 1400/500,0/15000\ninfo = !950/330,!1400/330,!1800/330,0\n".to_string());
@@ -690,6 +744,134 @@ impl Drop for Sipp {
         }
         if std::env::var_os("GP_KEEP").is_none() {
             let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// An AMI session on the test PBX, as a manager.conf user.
+pub struct Ami {
+    reader: std::io::BufReader<std::net::TcpStream>,
+    writer: std::net::TcpStream,
+    /// Messages read but not asked for yet (events, mostly).
+    pending: Vec<String>,
+    next_id: u32,
+}
+
+/// The value of header `key` in an AMI message.
+pub fn ami_header<'a>(message: &'a str, key: &str) -> Option<&'a str> {
+    message.lines().find_map(|l| {
+        let (k, v) = l.split_once(": ")?;
+        (k == key).then_some(v.trim_end())
+    })
+}
+
+impl Ami {
+    /// Connects and logs in; panics if the login is refused.
+    pub fn login(pbx: &Pbx, user: &str) -> Ami {
+        let stream = std::net::TcpStream::connect(("127.0.0.1", pbx.ami_port))
+            .unwrap_or_else(|e| panic!("connecting to the AMI on {}: {e}", pbx.ami_port));
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut ami = Ami {
+            reader: std::io::BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
+            pending: Vec::new(),
+            next_id: 0,
+        };
+        let mut banner = String::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !banner.contains("Asterisk Call Manager") {
+            let _ = std::io::BufRead::read_line(&mut ami.reader, &mut banner);
+            assert!(Instant::now() < deadline, "no AMI banner: {banner:?}");
+        }
+        let reply = ami.action("Login", &[("Username", user), ("Secret", "secret")]);
+        assert_eq!(
+            ami_header(&reply[0], "Response"),
+            Some("Success"),
+            "AMI login as {user}: {reply:?}"
+        );
+        ami
+    }
+
+    fn read_message(&mut self, deadline: Instant) -> Option<String> {
+        let mut message = String::new();
+        loop {
+            let mut line = String::new();
+            match std::io::BufRead::read_line(&mut self.reader, &mut line) {
+                Ok(0) => return None,
+                Ok(_) => {
+                    if line == "\r\n" || line == "\n" {
+                        if !message.is_empty() {
+                            return Some(message);
+                        }
+                    } else {
+                        message.push_str(&line);
+                    }
+                }
+                Err(_) => {
+                    // A read timeout: keep what was read and try again.
+                    if Instant::now() > deadline {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends an action and returns its response and, for a list, every
+    /// message of the list up to its completion event.
+    pub fn action(&mut self, action: &str, headers: &[(&str, &str)]) -> Vec<String> {
+        use std::io::Write;
+        self.next_id += 1;
+        let id = format!("gp-{}", self.next_id);
+        let mut text = format!("Action: {action}\r\nActionID: {id}\r\n");
+        for (k, v) in headers {
+            text.push_str(&format!("{k}: {v}\r\n"));
+        }
+        text.push_str("\r\n");
+        self.writer.write_all(text.as_bytes()).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut answer: Vec<String> = Vec::new();
+        loop {
+            let message = self
+                .read_message(deadline)
+                .unwrap_or_else(|| panic!("no AMI answer to {action}; so far {answer:?}"));
+            if ami_header(&message, "ActionID") != Some(id.as_str()) {
+                self.pending.push(message);
+                continue;
+            }
+            let list_open = answer
+                .first()
+                .is_some_and(|first| ami_header(first, "EventList") == Some("start"));
+            let ends_list = ami_header(&message, "EventList") == Some("Complete");
+            answer.push(message);
+            if (answer.len() == 1 && !list_open && ami_header(&answer[0], "EventList").is_none())
+                || ends_list
+            {
+                return answer;
+            }
+        }
+    }
+
+    /// Waits for the next event called `name`.
+    pub fn wait_event(&mut self, name: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(i) = self
+                .pending
+                .iter()
+                .position(|m| ami_header(m, "Event") == Some(name))
+            {
+                return self.pending.remove(i);
+            }
+            match self.read_message(deadline) {
+                Some(message) => self.pending.push(message),
+                None => panic!(
+                    "no AMI event {name} in {timeout:?}; other messages: {:?}",
+                    self.pending
+                ),
+            }
         }
     }
 }

@@ -1,0 +1,107 @@
+//! Runtime group assignments in Asterisk's database: read at load, written
+//! by `set user` / `clear user` (CLI and AMI).
+
+use super::module::Module;
+use super::{cstring, log, shim};
+use crate::core::assignments::{Assignments, Persist, DB_FAMILY};
+use std::ffi::{c_char, c_void, CStr};
+
+unsafe extern "C" fn visit(ctx: *mut c_void, key: *const c_char, value: *const c_char) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if key.is_null() || value.is_null() {
+            return;
+        }
+        let entries = &mut *(ctx as *mut Vec<(String, String)>);
+        entries.push((
+            CStr::from_ptr(key).to_string_lossy().into_owned(),
+            CStr::from_ptr(value).to_string_lossy().into_owned(),
+        ));
+    }));
+}
+
+/// Puts the stored assignments in force; reports those that cannot be.
+pub fn load(module: &Module) {
+    let mut entries: Vec<(String, String)> = Vec::new();
+    let family = cstring(DB_FAMILY);
+    unsafe {
+        shim::gp_db_read(
+            family.as_ptr(),
+            Some(visit),
+            &mut entries as *mut _ as *mut c_void,
+        )
+    };
+    let (assignments, mut problems) =
+        Assignments::from_db(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let count = assignments.len();
+    problems.extend(module.registry.replace_assignments(assignments));
+    report(&problems);
+    if count > 0 {
+        log::verbose(&format!(
+            "grouppickup: {count} runtime group assignment(s) from the AstDB"
+        ));
+    }
+}
+
+pub fn report(problems: &[String]) {
+    for p in problems {
+        log::warning(&format!("grouppickup: {p}"));
+    }
+}
+
+pub fn set(module: &Module, user: &str, group: &str) -> Result<String, String> {
+    let persist = module.registry.set_user(user, group)?;
+    let config = module.registry.config();
+    let number = config.users.get(user).and_then(|u| u.group);
+    store(&persist)?;
+    module.lamps_refresh();
+    let message = format!(
+        "{user} is now a member of group {}",
+        number.map(|n| n.to_string()).unwrap_or_default()
+    );
+    log::verbose(&format!("grouppickup: {message}"));
+    Ok(format!("{message}\n"))
+}
+
+pub fn clear(module: &Module, user: &str) -> Result<String, String> {
+    let before = module
+        .registry
+        .config()
+        .users
+        .get(user)
+        .and_then(|u| u.group);
+    let persist = module.registry.clear_user(user)?;
+    store(&persist)?;
+    module.lamps_refresh();
+    let message = match before {
+        Some(n) => format!("{user} is no longer a member of group {n}"),
+        None => format!("{user} was in no group"),
+    };
+    log::verbose(&format!("grouppickup: {message}"));
+    Ok(format!("{message}\n"))
+}
+
+/// Writes a change to the AstDB. The change is already in force; a failure
+/// here only means it would not survive a restart, and says so.
+fn store(persist: &Persist) -> Result<(), String> {
+    let family = cstring(DB_FAMILY);
+    let (user, failed) = match persist {
+        Persist::Put { user, value } => {
+            let (key, value) = (cstring(user), cstring(value));
+            (user, unsafe {
+                shim::gp_db_put(family.as_ptr(), key.as_ptr(), value.as_ptr())
+            } != 0)
+        }
+        Persist::Delete { user } => {
+            let key = cstring(user);
+            // Deleting a key that is not there is no failure.
+            unsafe { shim::gp_db_del(family.as_ptr(), key.as_ptr()) };
+            (user, false)
+        }
+    };
+    if failed {
+        return Err(format!(
+            "the change for {user} is in force but could not be saved in the AstDB; it will not survive a restart"
+        ));
+    }
+    Ok(())
+}

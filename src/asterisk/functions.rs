@@ -1,0 +1,42 @@
+//! GROUPPICKUP_GROUP(user) and GROUPPICKUP_RINGING(number).
+
+use super::shim::gp_function;
+use super::{log, module};
+use crate::core::functions;
+
+/// The value of a function, or the error to log (the dialplan then reads an
+/// empty value, as with Asterisk's own functions).
+pub fn read(function: i32, arg: &str) -> Result<String, String> {
+    let module = module::get().ok_or("grouppickup is not loaded")?;
+    let registry = &module.registry;
+    match function {
+        f if f == gp_function::GP_FUNCTION_GROUP as i32 => {
+            if arg.trim().is_empty() {
+                return Err("GROUPPICKUP_GROUP(user): a user name is required".into());
+            }
+            Ok(functions::group_of(registry, arg))
+        }
+        f if f == gp_function::GP_FUNCTION_RINGING as i32 => functions::ringing(registry, arg)
+            .map(|n| n.to_string())
+            .map_err(|e| format!("GROUPPICKUP_RINGING({}): {e}", arg.escape_default())),
+        _ => Err(format!("unknown function {function}")),
+    }
+}
+
+/// Copies the value into the caller's buffer; 0 or -1 as Asterisk expects.
+pub fn read_into(function: i32, arg: &str, buf: &mut [u8]) -> i32 {
+    match read(function, arg) {
+        Ok(value) => {
+            let n = value.len().min(buf.len().saturating_sub(1));
+            buf[..n].copy_from_slice(&value.as_bytes()[..n]);
+            if let Some(end) = buf.get_mut(n) {
+                *end = 0;
+            }
+            0
+        }
+        Err(e) => {
+            log::warning(&format!("grouppickup: {e}"));
+            -1
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! BLF: the device state `GroupPickup:<number>` is RINGING while a pickable
+//! call rings in the group and NOT_INUSE otherwise. Changes are published as
+//! they happen; Asterisk asks [`device_state`] when it has no cached state.
+
+use super::shim::{self, gp_lamp};
+use super::{cstring, module};
+use crate::core::arbiter::Registry;
+use crate::core::number::GroupNumber;
+
+fn publish(group: &GroupNumber, ringing: bool) {
+    let number = cstring(&group.to_string());
+    unsafe { shim::gp_device_state_changed(number.as_ptr(), ringing as i32) };
+}
+
+/// Publishes the lamps of `groups` that changed.
+pub fn update(registry: &Registry, groups: impl IntoIterator<Item = GroupNumber>) {
+    registry.update_lamps(groups, publish);
+}
+
+/// After a configuration or assignment change: every lamp that may differ.
+pub fn refresh(registry: &Registry) {
+    registry.update_lamps(registry.lamp_groups(), publish);
+}
+
+pub fn all_off(registry: &Registry) {
+    registry.lamps_off(publish);
+}
+
+pub fn device_state(number: &str) -> gp_lamp {
+    let Some(module) = module::get() else {
+        return gp_lamp::GP_LAMP_INVALID;
+    };
+    let registry = &module.registry;
+    match registry.config().resolve(number) {
+        Some(group) if registry.ringing_in(&group) > 0 => gp_lamp::GP_LAMP_RINGING,
+        Some(_) => gp_lamp::GP_LAMP_IDLE,
+        None => gp_lamp::GP_LAMP_INVALID,
+    }
+}
