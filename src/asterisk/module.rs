@@ -52,13 +52,16 @@ pub fn load() -> i32 {
             return -1;
         }
     };
-    let registered = extensions::register(&config);
     let module = Arc::new(Module {
         registry: Registry::new(config),
-        extensions: Mutex::new(registered),
+        extensions: Mutex::new(Registered::default()),
     });
     assignments::load(&module);
     *MODULE.write().unwrap_or_else(|e| e.into_inner()) = Some(module.clone());
+    // Registered once the module answers for its device state: a hint asks
+    // for the state of its device as soon as it is added.
+    *module.extensions.lock().unwrap_or_else(|e| e.into_inner()) =
+        extensions::register(&module.registry.config());
     if unsafe { shim::gp_events_subscribe() } != 0 {
         log::error("grouppickup: could not subscribe to channel events; the module is not loaded");
         unload();

@@ -616,11 +616,15 @@ static int unload_module(void)
 
 static int load_module(void)
 {
-	if (gp_rs_load()) {
+	/* The provider first: the hints registered at load ask it at once. */
+	if (ast_devstate_prov_add(DEVICE_PREFIX, device_state)) {
 		return AST_MODULE_LOAD_DECLINE;
 	}
-	if (ast_devstate_prov_add(DEVICE_PREFIX, device_state)
-		|| ast_register_application_xml(app_name, app_exec)
+	if (gp_rs_load()) {
+		ast_devstate_prov_del(DEVICE_PREFIX);
+		return AST_MODULE_LOAD_DECLINE;
+	}
+	if (ast_register_application_xml(app_name, app_exec)
 		|| ast_custom_function_register(&group_function)
 		|| ast_custom_function_register(&ringing_function)
 		|| ast_manager_register_xml("GroupPickupShow", EVENT_FLAG_CALL | EVENT_FLAG_REPORTING, ami_show)

@@ -263,7 +263,6 @@ impl Pbx {
                 "noload = res_speech_aeap.so",
                 "noload = app_festival.so",
                 "noload = res_crypto.so",
-                "noload = res_pjsip_outbound_publish.so",
                 "noload = res_pjsip_publish_asterisk.so",
                 "noload = res_ari_applications.so",
                 "noload = res_ari_bridges.so",
@@ -519,6 +518,30 @@ impl Pbx {
             calls,
             hold_ms: 0,
         })
+    }
+
+    /// A desk phone that rings until cancelled and takes a text message;
+    /// done after both.
+    pub fn ringing_phone_with_message(&self, name: &str) -> Sipp {
+        Sipp::start(SippSpec {
+            scenario: "uas_ring_message.xml",
+            phone: self.phone(name),
+            remote: None,
+            calls: 2,
+            hold_ms: 0,
+        })
+    }
+
+    /// A BLF key of phone `from` subscribed to `number`; it answers the
+    /// initial NOTIFY and two more.
+    pub fn subscribe(&self, from: &str, number: &str) -> Sipp {
+        self.dial("uac_subscribe.xml", from, number, 0)
+    }
+
+    /// A call to `number` that the dialplan must refuse (403, as Hangup(21)
+    /// does), for extensions that only log something.
+    pub fn refused_call(&self, from: &str, number: &str) -> Sipp {
+        self.dial("uac_refused.xml", from, number, 0)
     }
 
     /// A caller dialing `number`, staying on until the other side hangs up.

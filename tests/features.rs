@@ -1,0 +1,231 @@
+//! The features around the pickup itself, in a real Asterisk with real SIP
+//! endpoints: the BLF lamp of a group number, the "picked up by" message, the
+//! dialplan functions, and the AMI events.
+//!
+//! The office: alice is in group *101 with a private line 4255550100; bob is
+//! in no group; watcher has a BLF key for *101; caller1 calls in.
+
+mod support;
+
+use std::time::Duration;
+use support::{ami_header, Ami, Pbx, PbxSpec, Phone, Sipp};
+
+const CONF: &str = "\
+[general]
+context = grouppickup
+notify_message = yes
+
+[office]
+type = range
+start = *100
+end = *199
+
+[*101]
+type = group
+name = Sales
+
+[alice]
+type = user
+endpoint = PJSIP/alice
+group = *101
+private_lines = 4255550100
+
+[bob]
+type = user
+endpoint = PJSIP/bob
+";
+
+const DIALPLAN: &str = "\
+exten => 2001,1,Dial(PJSIP/alice,30)
+exten => 4255550100,1,Dial(PJSIP/alice,30)
+; The functions, as a dialplan reads them; then refused (403).
+exten => 7000,1,Log(NOTICE,FUNCS group=[${GROUPPICKUP_GROUP(alice)}] bob=[${GROUPPICKUP_GROUP(bob)}] nobody=[${GROUPPICKUP_GROUP(nobody)}] ringing=[${GROUPPICKUP_RINGING(*101)}] other=[${GROUPPICKUP_RINGING(*102)}] invalid=[${GROUPPICKUP_RINGING(*999)}])
+same => n,Hangup(21)
+";
+
+fn office(conf: &str) -> Pbx {
+    let phones = ["alice", "bob", "watcher", "caller1", "caller2"]
+        .iter()
+        .map(|n| Phone::new(n))
+        .collect();
+    Pbx::start(PbxSpec {
+        phones,
+        grouppickup_conf: conf.to_string(),
+        dialplan: DIALPLAN.to_string(),
+        endpoint_options: String::new(),
+        files: Vec::new(),
+    })
+}
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The dialog states in the bodies of the NOTIFYs a subscriber received.
+fn notified_states(watcher: &Sipp) -> Vec<String> {
+    watcher
+        .received("NOTIFY")
+        .iter()
+        .map(|m| {
+            m.split("<state>")
+                .nth(1)
+                .and_then(|s| s.split('<').next())
+                .unwrap_or("(no dialog state)")
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_blf_subscription_to_the_group_number_sees_it_ring_and_go_idle() {
+    let pbx = office(CONF);
+    assert!(
+        pbx.cli("core show hints").contains("GroupPickup:*101"),
+        "{}",
+        pbx.cli("core show hints")
+    );
+    let mut watcher = pbx.subscribe("watcher", "*101");
+    pbx.wait_for("the first NOTIFY", WAIT, |_| {
+        (!watcher.received("NOTIFY").is_empty()).then_some(())
+    });
+    let hints = pbx.cli("core show hint *101");
+    assert!(hints.contains("Idle") && hints.contains("Watchers  1"), "{hints}");
+
+    let mut alice = pbx.ringing_phone_with_message("alice");
+    let mut caller = pbx.call("caller1", "2001");
+    pbx.wait_ringing(1);
+    pbx.wait_for("the ringing NOTIFY", WAIT, |_| {
+        (watcher.received("NOTIFY").len() >= 2).then_some(())
+    });
+    let mut bob = pbx.pick("bob", "*101", 2000);
+    pbx.wait_bridged("caller1", "bob");
+    watcher.wait(WAIT).expect("three NOTIFYs answered");
+    assert_eq!(
+        notified_states(&watcher),
+        ["terminated", "early", "terminated"],
+        "idle, ringing, idle again"
+    );
+    bob.wait(WAIT).unwrap();
+    caller.wait(WAIT).unwrap();
+    alice.wait(WAIT).unwrap();
+}
+
+#[test]
+fn blf_no_registers_no_hints() {
+    let pbx = office(&CONF.replace("notify_message = yes", "blf = no"));
+    let hints = pbx.cli("core show hints");
+    assert!(!hints.contains("GroupPickup:"), "{hints}");
+    assert!(pbx
+        .cli("dialplan show *101@grouppickup")
+        .contains("GroupPickup(*101)"));
+}
+
+#[test]
+fn the_callee_gets_a_message_naming_caller_and_picker() {
+    let pbx = office(CONF);
+    let mut alice = pbx.ringing_phone_with_message("alice");
+    let mut caller = pbx.call("caller1", "2001");
+    pbx.wait_ringing(1);
+    let mut bob = pbx.pick("bob", "*101", 2000);
+    pbx.wait_bridged("caller1", "bob");
+    alice
+        .wait(WAIT)
+        .expect("alice's phone is cancelled, then gets the MESSAGE");
+    let messages = alice.received("MESSAGE");
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("Your call from \"caller1\" <caller1> was picked up by bob (group *101)."),
+        "{}",
+        messages[0]
+    );
+    bob.wait(WAIT).unwrap();
+    caller.wait(WAIT).unwrap();
+}
+
+#[test]
+fn without_notify_message_no_message_is_sent() {
+    let pbx = office(&CONF.replace("notify_message = yes", "notify_message = no"));
+    // This phone is done after one call and one message; without the
+    // message it must still be waiting.
+    let mut alice = pbx.ringing_phone_with_message("alice");
+    let mut caller = pbx.call("caller1", "2001");
+    pbx.wait_ringing(1);
+    let mut bob = pbx.pick("bob", "*101", 1500);
+    pbx.wait_bridged("caller1", "bob");
+    bob.wait(WAIT).unwrap();
+    caller.wait(WAIT).unwrap();
+    assert_eq!(alice.received("CANCEL").len(), 1);
+    assert!(alice.received("MESSAGE").is_empty());
+    assert!(alice.wait(Duration::from_millis(500)).is_err());
+}
+
+#[test]
+fn the_functions_read_groups_and_pickable_calls() {
+    let pbx = office(CONF);
+    // Two calls ring at alice: one on her public number, one on her private
+    // line. Only the first is pickable.
+    let mut alice = pbx.ringing_phone("alice", 2);
+    let mut caller1 = pbx.call("caller1", "2001");
+    let mut caller2 = pbx.call("caller2", "4255550100");
+    pbx.wait_ringing(1);
+    pbx.wait_for("two legs ringing at alice", WAIT, |p| {
+        (p.ringing_channels("alice") == 2).then_some(())
+    });
+    let mut probe = pbx.refused_call("bob", "7000");
+    probe.wait(WAIT).unwrap();
+    let log = pbx.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("FUNCS "))
+        .unwrap_or_else(|| panic!("no FUNCS line in\n{log}"));
+    assert!(
+        line.contains(
+            "group=[*101] bob=[] nobody=[] ringing=[1] other=[0] invalid=[]"
+        ),
+        "{line}"
+    );
+    assert!(
+        log.contains("GROUPPICKUP_RINGING(*999): '*999' is not a group number"),
+        "the bad argument is logged"
+    );
+    drop((alice.wait(Duration::ZERO), caller1.wait(Duration::ZERO)));
+    drop(caller2.wait(Duration::ZERO));
+}
+
+#[test]
+fn ami_events_report_pickups_and_failures() {
+    let pbx = office(CONF);
+    let mut ami = Ami::login(&pbx, "admin");
+    let mut alice = pbx.ringing_phone("alice", 1);
+    let mut caller = pbx.call("caller1", "2001");
+    pbx.wait_ringing(1);
+    let mut bob = pbx.pick("bob", "*101", 2000);
+    let event = ami.wait_event("GroupPickup", WAIT);
+    for (key, expected) in [
+        ("Group", "*101"),
+        ("Callee", "alice"),
+        ("CallerIDNum", "caller1"),
+        ("CallerIDName", "caller1"),
+    ] {
+        assert_eq!(ami_header(&event, key), Some(expected), "{key} in\n{event}");
+    }
+    assert!(ami_header(&event, "PickerChannel")
+        .unwrap()
+        .starts_with("PJSIP/bob-"));
+    assert!(ami_header(&event, "TargetChannel")
+        .unwrap()
+        .starts_with("PJSIP/alice-"));
+    let ring_ms: u64 = ami_header(&event, "RingTime").unwrap().parse().unwrap();
+    assert!(ring_ms < 30_000, "{event}");
+    assert_eq!(ami_header(&event, "Privilege"), Some("call,all"));
+    bob.wait(WAIT).unwrap();
+    caller.wait(WAIT).unwrap();
+    alice.wait(WAIT).unwrap();
+
+    let mut refused = pbx.pick_refused("bob", "*101");
+    let failed = ami.wait_event("GroupPickupFailed", WAIT);
+    assert_eq!(ami_header(&failed, "Group"), Some("*101"), "{failed}");
+    assert_eq!(ami_header(&failed, "Reason"), Some("NOCALL"), "{failed}");
+    assert!(ami_header(&failed, "PickerChannel")
+        .unwrap()
+        .starts_with("PJSIP/bob-"));
+    refused.wait(WAIT).unwrap();
+}
