@@ -1,0 +1,261 @@
+//! The administrator's surface in a real Asterisk: `set user` / `clear user`
+//! from the CLI and the AMI (with the AstDB keeping them across restarts),
+//! `show group` / `show user`, tab completion, and the XML documentation.
+//!
+//! The office: alice is in group *101 by the file; bob is in no group.
+
+mod support;
+
+use std::time::Duration;
+use support::{ami_header, Ami, Pbx, PbxSpec, Phone};
+
+const CONF: &str = "\
+[general]
+context = grouppickup
+
+[office]
+type = range
+start = *100
+end = *199
+
+[*101]
+type = group
+name = Sales
+pickup_by = members
+
+[alice]
+type = user
+endpoint = PJSIP/alice
+group = *101
+
+[bob]
+type = user
+endpoint = PJSIP/bob
+";
+
+fn office() -> Pbx {
+    let phones = ["alice", "bob", "caller1"]
+        .iter()
+        .map(|n| Phone::new(n))
+        .collect();
+    Pbx::start(PbxSpec {
+        phones,
+        grouppickup_conf: CONF.to_string(),
+        dialplan: "exten => 2001,1,Dial(PJSIP/alice,30)\n".to_string(),
+        endpoint_options: String::new(),
+        files: Vec::new(),
+    })
+}
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn field<'a>(text: &'a str, name: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("no {name}: in\n{text}"))
+}
+
+#[test]
+fn cli_assignments_apply_at_once_and_survive_a_restart() {
+    let mut pbx = office();
+    let alice = pbx.cli("grouppickup show user alice");
+    assert_eq!(field(&alice, "Group"), "*101 (Sales)");
+    assert_eq!(field(&alice, "Assigned by"), "configuration file");
+
+    let out = pbx.cli("grouppickup set user bob group *101");
+    assert!(out.contains("bob is now a member of group *101"), "{out}");
+    let out = pbx.cli("grouppickup clear user alice");
+    assert!(
+        out.contains("alice is no longer a member of group *101"),
+        "{out}"
+    );
+    let group = pbx.cli("grouppickup show group *101");
+    assert!(
+        group.contains("Members (1):") && group.contains("bob") && !group.contains("alice"),
+        "{group}"
+    );
+    assert!(
+        pbx.cli("database show grouppickup").contains("/grouppickup/bob"),
+        "kept in the AstDB"
+    );
+
+    pbx.restart();
+    let bob = pbx.cli("grouppickup show user bob");
+    assert_eq!(field(&bob, "Group"), "*101 (Sales)", "after the restart");
+    assert_eq!(field(&bob, "Assigned by"), "runtime (AstDB)");
+    let alice = pbx.cli("grouppickup show user alice");
+    assert_eq!(field(&alice, "Group"), "none");
+    assert_eq!(field(&alice, "Assigned by"), "runtime (AstDB)");
+
+    // pickup_by = members now means bob, not alice: the assignment is used.
+    let mut refused = pbx.pick_refused("alice", "*101");
+    refused.wait(WAIT).unwrap();
+    assert_eq!(pbx.statuses(), ["DENIED"]);
+}
+
+#[test]
+fn cli_refuses_bad_assignments_and_keeps_the_running_ones() {
+    let pbx = office();
+    for (command, expected) in [
+        ("grouppickup set user bob group *300", "not inside any range"),
+        ("grouppickup set user carol group *101", "no user 'carol'"),
+        ("grouppickup set user bob group %s%n", "not a group number"),
+        ("grouppickup clear user carol", "no user 'carol'"),
+        ("grouppickup show user carol", "no user 'carol'"),
+        ("grouppickup show group *300", "not inside any range"),
+    ] {
+        let out = pbx.try_cli(command).unwrap_or_else(|e| e);
+        assert!(out.contains(expected), "{command}: {out}");
+    }
+    let usage = pbx.try_cli("grouppickup set user bob *101").unwrap_or_else(|e| e);
+    assert!(
+        usage.contains("Usage: grouppickup set user <user> group <number>"),
+        "{usage}"
+    );
+    assert_eq!(
+        field(&pbx.cli("grouppickup show user bob"), "Group"),
+        "none"
+    );
+    assert_eq!(
+        field(&pbx.cli("grouppickup show user alice"), "Group"),
+        "*101 (Sales)"
+    );
+    assert!(!pbx.cli("database show grouppickup").contains("/grouppickup/"));
+}
+
+#[test]
+fn tab_completion_offers_users_and_groups() {
+    let pbx = office();
+    let users = pbx.cli("_command matchesarray \"grouppickup show user a\" \"a\"");
+    assert!(users.contains("alice"), "{users}");
+    assert!(!users.contains("bob"), "{users}");
+    let all = pbx.cli("_command matchesarray \"grouppickup set user \" \"\"");
+    assert!(all.contains("alice") && all.contains("bob"), "{all}");
+    let keyword = pbx.cli("_command matchesarray \"grouppickup set user bob \" \"\"");
+    assert!(keyword.contains("group"), "{keyword}");
+    let groups = pbx.cli("_command matchesarray \"grouppickup show group *1\" \"*1\"");
+    assert!(groups.contains("*101"), "{groups}");
+}
+
+#[test]
+fn ami_set_and_clear_need_the_config_class() {
+    let pbx = office();
+    let mut reporter = Ami::login(&pbx, "reporter");
+    let reply = reporter.action("GroupPickupSetUser", &[("User", "bob"), ("Group", "*102")]);
+    assert_eq!(ami_header(&reply[0], "Response"), Some("Error"), "{reply:?}");
+    assert_eq!(
+        ami_header(&reply[0], "Message"),
+        Some("Permission denied"),
+        "{reply:?}"
+    );
+    let reply = reporter.action("GroupPickupClearUser", &[("User", "alice")]);
+    assert_eq!(ami_header(&reply[0], "Message"), Some("Permission denied"));
+    assert_eq!(
+        field(&pbx.cli("grouppickup show user bob"), "Group"),
+        "none"
+    );
+
+    let mut admin = Ami::login(&pbx, "admin");
+    let reply = admin.action("GroupPickupSetUser", &[("User", "bob"), ("Group", "*102")]);
+    assert_eq!(ami_header(&reply[0], "Response"), Some("Success"), "{reply:?}");
+    assert_eq!(
+        ami_header(&reply[0], "Message"),
+        Some("bob is now a member of group *102")
+    );
+    let bob = pbx.cli("grouppickup show user bob");
+    assert_eq!(field(&bob, "Group"), "*102");
+    assert_eq!(field(&bob, "Assigned by"), "runtime (AstDB)");
+
+    let reply = admin.action("GroupPickupSetUser", &[("User", "bob"), ("Group", "*999")]);
+    assert_eq!(ami_header(&reply[0], "Response"), Some("Error"));
+    assert!(
+        ami_header(&reply[0], "Message")
+            .unwrap()
+            .contains("not inside any range"),
+        "{reply:?}"
+    );
+    let reply = admin.action("GroupPickupSetUser", &[("User", "bob")]);
+    assert_eq!(
+        ami_header(&reply[0], "Message"),
+        Some("Group: header is required")
+    );
+    let reply = admin.action("GroupPickupClearUser", &[("User", "alice")]);
+    assert_eq!(ami_header(&reply[0], "Response"), Some("Success"), "{reply:?}");
+    assert_eq!(
+        field(&pbx.cli("grouppickup show user alice"), "Group"),
+        "none"
+    );
+
+    // The read-only action is open to the reporter.
+    let list = reporter.action("GroupPickupShow", &[]);
+    assert_eq!(ami_header(&list[0], "Response"), Some("Success"), "{list:?}");
+    let groups: Vec<&String> = list
+        .iter()
+        .filter(|m| ami_header(m, "Event") == Some("GroupPickupGroup"))
+        .collect();
+    assert_eq!(groups.len(), 2, "*101 (settings) and *102 (bob): {list:?}");
+    assert_eq!(ami_header(groups[0], "Name"), Some("Sales"));
+    assert_eq!(ami_header(groups[1], "Members"), Some("bob"));
+    let complete = list.last().unwrap();
+    assert_eq!(
+        ami_header(complete, "Event"),
+        Some("GroupPickupShowComplete")
+    );
+    assert_eq!(ami_header(complete, "ListItems"), Some("2"));
+}
+
+#[test]
+fn ami_show_lists_the_calls_ringing_in_a_group() {
+    let pbx = office();
+    let mut alice = pbx.ringing_phone("alice", 1);
+    let mut caller = pbx.call("caller1", "2001");
+    pbx.wait_ringing(1);
+    let mut ami = Ami::login(&pbx, "admin");
+    let list = ami.action("GroupPickupShow", &[("Group", "*101")]);
+    let call = list
+        .iter()
+        .find(|m| ami_header(m, "Event") == Some("GroupPickupCall"))
+        .unwrap_or_else(|| panic!("no GroupPickupCall in {list:?}"));
+    assert_eq!(ami_header(call, "Callee"), Some("alice"));
+    assert_eq!(ami_header(call, "CallerIDNum"), Some("caller1"));
+    assert!(ami_header(call, "Channels")
+        .unwrap()
+        .starts_with("PJSIP/alice-"));
+    let text = pbx.cli("grouppickup show group *101");
+    assert!(
+        text.contains("Ringing (1), oldest first:") && text.contains("GroupPickup:*101 RINGING"),
+        "{text}"
+    );
+    let bad = ami.action("GroupPickupShow", &[("Group", "%s%n")]);
+    assert_eq!(ami_header(&bad[0], "Response"), Some("Error"), "{bad:?}");
+    drop(caller.wait(Duration::ZERO));
+    drop(alice.wait(Duration::ZERO));
+}
+
+#[test]
+fn asterisk_help_shows_the_documentation() {
+    let pbx = office();
+    let app = pbx.cli("core show application GroupPickup");
+    assert!(
+        app.contains("Pick up the call that has rung longest in a call pickup group.")
+            && app.contains("GroupPickup(number)")
+            && app.contains("Calls to a user's private lines")
+            && app.contains("Provided By]\napp_grouppickup"),
+        "{app}"
+    );
+    let function = pbx.cli("core show function GROUPPICKUP_RINGING");
+    assert!(
+        function.contains("How many pickable calls ring in a call pickup group."),
+        "{function}"
+    );
+    let action = pbx.cli("manager show command GroupPickupShow");
+    assert!(
+        action.contains("List call pickup groups and the calls ringing in them."),
+        "{action}"
+    );
+    let action = pbx.cli("manager show command GroupPickupSetUser");
+    assert!(action.contains("config"), "{action}");
+    let event = pbx.cli("manager show event GroupPickup");
+    assert!(event.contains("RingTime"), "{event}");
+}
