@@ -166,7 +166,9 @@ mod entry {
         if session.is_null() {
             return;
         }
-        guard("AMI", (), || ami::run(action, session, &text(user), &text(group)))
+        guard("AMI", (), || {
+            ami::run(action, session, &text(user), &text(group))
+        })
     }
 
     /// # Safety

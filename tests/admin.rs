@@ -76,7 +76,8 @@ fn cli_assignments_apply_at_once_and_survive_a_restart() {
         "{group}"
     );
     assert!(
-        pbx.cli("database show grouppickup").contains("/grouppickup/bob"),
+        pbx.cli("database show grouppickup")
+            .contains("/grouppickup/bob"),
         "kept in the AstDB"
     );
 
@@ -98,7 +99,10 @@ fn cli_assignments_apply_at_once_and_survive_a_restart() {
 fn cli_refuses_bad_assignments_and_keeps_the_running_ones() {
     let pbx = office();
     for (command, expected) in [
-        ("grouppickup set user bob group *300", "not inside any range"),
+        (
+            "grouppickup set user bob group *300",
+            "not inside any range",
+        ),
         ("grouppickup set user carol group *101", "no user 'carol'"),
         ("grouppickup set user bob group %s%n", "not a group number"),
         ("grouppickup clear user carol", "no user 'carol'"),
@@ -108,7 +112,9 @@ fn cli_refuses_bad_assignments_and_keeps_the_running_ones() {
         let out = pbx.try_cli(command).unwrap_or_else(|e| e);
         assert!(out.contains(expected), "{command}: {out}");
     }
-    let usage = pbx.try_cli("grouppickup set user bob *101").unwrap_or_else(|e| e);
+    let usage = pbx
+        .try_cli("grouppickup set user bob *101")
+        .unwrap_or_else(|e| e);
     assert!(
         usage.contains("Usage: grouppickup set user <user> group <number>"),
         "{usage}"
@@ -121,7 +127,9 @@ fn cli_refuses_bad_assignments_and_keeps_the_running_ones() {
         field(&pbx.cli("grouppickup show user alice"), "Group"),
         "*101 (Sales)"
     );
-    assert!(!pbx.cli("database show grouppickup").contains("/grouppickup/"));
+    assert!(!pbx
+        .cli("database show grouppickup")
+        .contains("/grouppickup/"));
 }
 
 #[test]
@@ -143,7 +151,11 @@ fn ami_set_and_clear_need_the_config_class() {
     let pbx = office();
     let mut reporter = Ami::login(&pbx, "reporter");
     let reply = reporter.action("GroupPickupSetUser", &[("User", "bob"), ("Group", "*102")]);
-    assert_eq!(ami_header(&reply[0], "Response"), Some("Error"), "{reply:?}");
+    assert_eq!(
+        ami_header(&reply[0], "Response"),
+        Some("Error"),
+        "{reply:?}"
+    );
     assert_eq!(
         ami_header(&reply[0], "Message"),
         Some("Permission denied"),
@@ -158,7 +170,11 @@ fn ami_set_and_clear_need_the_config_class() {
 
     let mut admin = Ami::login(&pbx, "admin");
     let reply = admin.action("GroupPickupSetUser", &[("User", "bob"), ("Group", "*102")]);
-    assert_eq!(ami_header(&reply[0], "Response"), Some("Success"), "{reply:?}");
+    assert_eq!(
+        ami_header(&reply[0], "Response"),
+        Some("Success"),
+        "{reply:?}"
+    );
     assert_eq!(
         ami_header(&reply[0], "Message"),
         Some("bob is now a member of group *102")
@@ -181,7 +197,11 @@ fn ami_set_and_clear_need_the_config_class() {
         Some("Group: header is required")
     );
     let reply = admin.action("GroupPickupClearUser", &[("User", "alice")]);
-    assert_eq!(ami_header(&reply[0], "Response"), Some("Success"), "{reply:?}");
+    assert_eq!(
+        ami_header(&reply[0], "Response"),
+        Some("Success"),
+        "{reply:?}"
+    );
     assert_eq!(
         field(&pbx.cli("grouppickup show user alice"), "Group"),
         "none"
@@ -189,7 +209,11 @@ fn ami_set_and_clear_need_the_config_class() {
 
     // The read-only action is open to the reporter.
     let list = reporter.action("GroupPickupShow", &[]);
-    assert_eq!(ami_header(&list[0], "Response"), Some("Success"), "{list:?}");
+    assert_eq!(
+        ami_header(&list[0], "Response"),
+        Some("Success"),
+        "{list:?}"
+    );
     let groups: Vec<&String> = list
         .iter()
         .filter(|m| ami_header(m, "Event") == Some("GroupPickupGroup"))

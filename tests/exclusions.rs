@@ -46,6 +46,9 @@ exten => 2021,1,Set(__GROUPPICKUP_EXCLUDE=yes)
 same => n,Dial(PJSIP/alice,30)
 exten => 2031,1,Queue(helpdesk,r)
 exten => 2003,1,Dial(PJSIP/erin,30)
+; alice's phone and, at the same time, dave's (a colleague in no group)
+exten => 2041,1,Dial(PJSIP/alice&PJSIP/dave,30)
+exten => 2042,1,Dial(PJSIP/dave,30)
 ";
 
 const QUEUES: &str = "\
@@ -64,10 +67,12 @@ fn office() -> Pbx {
 
 fn office_with(conf: &str) -> Pbx {
     Pbx::start(PbxSpec {
-        phones: ["alice", "erin", "frank", "bob", "caller1", "caller2"]
-            .iter()
-            .map(|n| Phone::new(n))
-            .collect(),
+        phones: [
+            "alice", "erin", "frank", "bob", "dave", "caller1", "caller2",
+        ]
+        .iter()
+        .map(|n| Phone::new(n))
+        .collect(),
         grouppickup_conf: conf.to_string(),
         dialplan: DIALPLAN.to_string(),
         endpoint_options: String::new(),
@@ -112,6 +117,43 @@ fn calls_marked_grouppickup_exclude_are_never_pickable() {
 #[test]
 fn queue_legs_are_never_pickable() {
     assert_not_pickable("caller1", "2031");
+}
+
+#[test]
+fn a_call_ringing_only_at_a_colleague_in_no_group_is_never_pickable() {
+    let pbx = office();
+    let dave = pbx.ringing_phone("dave", 1);
+    let _call = pbx.call("caller1", "2042");
+    pbx.wait_for("dave's phone ringing", WAIT, |p| {
+        (p.ringing_channels("dave") == 1).then_some(())
+    });
+    let mut bob = pbx.pick_refused("bob", "*101");
+    bob.wait(WAIT).unwrap();
+    assert_eq!(pbx.statuses(), ["NOCALL"]);
+    assert_eq!(pbx.ringing_channels("dave"), 1, "the call keeps ringing");
+    assert!(dave.received("CANCEL").is_empty());
+}
+
+#[test]
+fn a_simultaneous_ring_leg_to_a_colleague_is_not_part_of_the_pickable_call() {
+    let pbx = office();
+    let mut alice = pbx.ringing_phone("alice", 1);
+    let mut dave = pbx.ringing_phone("dave", 1);
+    let mut caller = pbx.call("caller1", "2041");
+    pbx.wait_for("both phones ringing", WAIT, |p| {
+        (p.ringing_channels("alice") == 1 && p.ringing_channels("dave") == 1).then_some(())
+    });
+    let ringing = pbx.wait_ringing(1);
+    assert!(
+        ringing.contains("PJSIP/alice-") && !ringing.contains("PJSIP/dave-"),
+        "only alice's leg is pickable:\n{ringing}"
+    );
+    let mut bob = pbx.pick("bob", "*101", 2000);
+    pbx.wait_bridged("caller1", "bob");
+    bob.wait(WAIT).unwrap();
+    caller.wait(WAIT).unwrap();
+    alice.wait(WAIT).unwrap();
+    dave.wait(WAIT).expect("dave's phone stops ringing too");
 }
 
 /// The control cases: the same phones and group, without the exclusion.

@@ -87,7 +87,10 @@ fn a_blf_subscription_to_the_group_number_sees_it_ring_and_go_idle() {
         (!watcher.received("NOTIFY").is_empty()).then_some(())
     });
     let hints = pbx.cli("core show hint *101");
-    assert!(hints.contains("Idle") && hints.contains("Watchers  1"), "{hints}");
+    assert!(
+        hints.contains("Idle") && hints.contains("Watchers  1"),
+        "{hints}"
+    );
 
     let mut alice = pbx.ringing_phone_with_message("alice");
     let mut caller = pbx.call("caller1", "2001");
@@ -132,7 +135,8 @@ fn the_callee_gets_a_message_naming_caller_and_picker() {
     let messages = alice.received("MESSAGE");
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(
-        messages[0].contains("Your call from \"caller1\" <caller1> was picked up by bob (group *101)."),
+        messages[0]
+            .contains("Your call from \"caller1\" <caller1> was picked up by bob (group *101)."),
         "{}",
         messages[0]
     );
@@ -177,9 +181,7 @@ fn the_functions_read_groups_and_pickable_calls() {
         .find(|l| l.contains("FUNCS "))
         .unwrap_or_else(|| panic!("no FUNCS line in\n{log}"));
     assert!(
-        line.contains(
-            "group=[*101] bob=[] nobody=[] ringing=[1] other=[0] invalid=[]"
-        ),
+        line.contains("group=[*101] bob=[] nobody=[] ringing=[1] other=[0] invalid=[]"),
         "{line}"
     );
     assert!(

@@ -35,9 +35,9 @@ pub fn run(action: i32, session: *mut gp_ami_session, user: &str, group: &str) {
                 .and(require("Group", group))
                 .and_then(|_| assignments::set(&module, user, group)),
         ),
-        a if a == Action::GP_AMI_CLEAR_USER as i32 => answer(
-            require("User", user).and_then(|_| assignments::clear(&module, user)),
-        ),
+        a if a == Action::GP_AMI_CLEAR_USER as i32 => {
+            answer(require("User", user).and_then(|_| assignments::clear(&module, user)))
+        }
         _ => error(session, "unknown action"),
     }
 }

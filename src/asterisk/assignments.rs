@@ -87,9 +87,10 @@ fn store(persist: &Persist) -> Result<(), String> {
     let (user, failed) = match persist {
         Persist::Put { user, value } => {
             let (key, value) = (cstring(user), cstring(value));
-            (user, unsafe {
-                shim::gp_db_put(family.as_ptr(), key.as_ptr(), value.as_ptr())
-            } != 0)
+            (
+                user,
+                unsafe { shim::gp_db_put(family.as_ptr(), key.as_ptr(), value.as_ptr()) } != 0,
+            )
         }
         Persist::Delete { user } => {
             let key = cstring(user);

@@ -173,7 +173,9 @@ mod tests {
             assert_eq!(e.get(k), Some(v), "{k}");
         }
         assert!(e.get("RingTime").unwrap().parse::<u64>().is_ok());
-        assert!(show(&r, Some("*300")).unwrap_err().contains("not a group number"));
+        assert!(show(&r, Some("*300"))
+            .unwrap_err()
+            .contains("not a group number"));
         assert_eq!(show(&r, Some("*150")).unwrap().len(), 1);
     }
 }

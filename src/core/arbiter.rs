@@ -501,9 +501,8 @@ endpoint = PJSIP/bob
         assert_eq!(r.config().users["alice"].group, None);
         assert_eq!(r.ringing_in(&"*150".parse().unwrap()), 0);
         // A reload of the file keeps the runtime assignment on top.
-        let problems = r.replace_config(
-            Config::from_sections(&sections_from_text("t.conf", CONF)).unwrap(),
-        );
+        let problems =
+            r.replace_config(Config::from_sections(&sections_from_text("t.conf", CONF)).unwrap());
         assert!(problems.is_empty());
         assert_eq!(r.config().users["alice"].group, None);
     }

@@ -199,7 +199,10 @@ impl Config {
     /// devices) and the number must lie inside a range. Returns the number.
     pub fn check_assignment(&self, user: &str, group: &str) -> Result<GroupNumber, String> {
         self.check_user(user)?;
-        let number: GroupNumber = group.trim().parse().map_err(|e: super::number::NumberError| e.to_string())?;
+        let number: GroupNumber = group
+            .trim()
+            .parse()
+            .map_err(|e: super::number::NumberError| e.to_string())?;
         if !self.ranges.contains(&number) {
             return Err(format!(
                 "group {number} is not inside any range (configured ranges: {})",

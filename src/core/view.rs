@@ -147,7 +147,14 @@ pub fn group(registry: &Registry, dialed: &str) -> Result<String, String> {
     let mut out = String::new();
     let rows = [
         ("Group", number.to_string()),
-        ("Name", settings.name.clone()),
+        (
+            "Name",
+            if settings.name.is_empty() {
+                "-".to_string()
+            } else {
+                settings.name.clone()
+            },
+        ),
         ("Range", range.name.clone()),
         ("Pickup by", settings.pickup_by.to_string()),
         (
@@ -176,11 +183,7 @@ pub fn group(registry: &Registry, dialed: &str) -> Result<String, String> {
         );
     }
     registry.with_index(|ix| {
-        let calls: Vec<&RingingCall> = ix
-            .all()
-            .into_iter()
-            .filter(|c| c.group == number)
-            .collect();
+        let calls: Vec<&RingingCall> = ix.all().into_iter().filter(|c| c.group == number).collect();
         let _ = writeln!(out, "\nRinging ({}), oldest first:", calls.len());
         if !calls.is_empty() {
             out.push_str(&ringing_table(&calls, now));
@@ -202,13 +205,20 @@ pub fn user(registry: &Registry, name: &str) -> Result<String, String> {
         None => "none".to_string(),
     };
     let ringing = registry.with_index(|ix| ix.all().iter().filter(|c| c.user == user.name).count());
+    let list = |items: &[String]| {
+        if items.is_empty() {
+            "none".to_string()
+        } else {
+            items.join(", ")
+        }
+    };
     let rows = [
         ("User", user.name.clone()),
-        ("Devices", user.endpoints.join(", ")),
+        ("Devices", list(&user.endpoints)),
         ("Group", group),
         ("Assigned by", user.source.to_string()),
-        ("Private lines", user.private_lines.join(", ")),
-        ("Personal contacts", user.personal_contacts.join(", ")),
+        ("Private lines", list(&user.private_lines)),
+        ("Personal contacts", list(&user.personal_contacts)),
         ("Ringing now", format!("{ringing} call(s)")),
     ];
     let mut out = String::new();
