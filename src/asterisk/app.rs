@@ -10,6 +10,7 @@ use crate::core::arbiter::{Picker, Registry};
 use crate::core::config::Config;
 use crate::core::device::device_of_channel;
 use crate::core::number::GroupNumber;
+use crate::core::quote::quote;
 use crate::core::ringing::{Claim, Leg};
 use crate::core::stats::Failure;
 use crate::core::view::caller_id;
@@ -93,7 +94,7 @@ pub fn exec(chan: *mut ast_channel, data: &str) -> i32 {
             log::verbose(&format!(
                 "grouppickup: {} dialed '{}': {}",
                 picker.channel,
-                data.escape_default(),
+                quote(data),
                 match failure {
                     Failure::NoCall => "no pickable call is ringing in that group",
                     Failure::Invalid => "not a group number of any configured range",

@@ -3,6 +3,7 @@
 use super::shim::gp_function;
 use super::{log, module};
 use crate::core::functions;
+use crate::core::quote::quote;
 
 /// The value of a function, or the error to log (the dialplan then reads an
 /// empty value, as with Asterisk's own functions).
@@ -18,7 +19,7 @@ pub fn read(function: i32, arg: &str) -> Result<String, String> {
         }
         f if f == gp_function::GP_FUNCTION_RINGING as i32 => functions::ringing(registry, arg)
             .map(|n| n.to_string())
-            .map_err(|e| format!("GROUPPICKUP_RINGING({}): {e}", arg.escape_default())),
+            .map_err(|e| format!("GROUPPICKUP_RINGING({}): {e}", quote(arg))),
         _ => Err(format!("unknown function {function}")),
     }
 }

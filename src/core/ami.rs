@@ -5,6 +5,7 @@
 
 use super::arbiter::Registry;
 use super::number::GroupNumber;
+use super::quote::quote;
 use super::ringing::{Claim, RingingCall};
 use super::view::groups_in_use;
 use std::fmt::Write;
@@ -79,7 +80,7 @@ pub fn show(registry: &Registry, only: Option<&str>) -> Result<Vec<Item>, String
         Some(dialed) => vec![config.resolve(dialed.trim()).ok_or_else(|| {
             format!(
                 "Group '{}' is not a group number of any configured range",
-                dialed.escape_default()
+                quote(dialed)
             )
         })?],
     };

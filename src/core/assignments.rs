@@ -5,6 +5,7 @@
 
 use super::config::Config;
 use super::number::GroupNumber;
+use super::quote::quote;
 use std::collections::BTreeMap;
 
 /// The AstDB family the assignments live in.
@@ -83,10 +84,9 @@ impl Assignments {
                 Ok(a) => {
                     assignments.by_user.insert(user.to_string(), a);
                 }
-                Err(e) => problems.push(format!(
-                    "AstDB /{DB_FAMILY}/{}: {e}; ignored",
-                    user.escape_default()
-                )),
+                Err(e) => {
+                    problems.push(format!("AstDB /{DB_FAMILY}/{}: {e}; ignored", quote(user)))
+                }
             }
         }
         (assignments, problems)
@@ -108,7 +108,7 @@ impl Assignments {
                 Ok(group) => config.assign(user, group),
                 Err(e) => problems.push(format!(
                     "runtime assignment of {} to {} is not applied: {e}",
-                    user.escape_default(),
+                    quote(user),
                     assignment.db_value()
                 )),
             }

@@ -5,6 +5,7 @@
 
 use super::device::{device_key, DeviceKey};
 use super::number::GroupNumber;
+use super::quote::quote;
 use super::ranges::{Range, Ranges};
 use std::collections::HashMap;
 use std::fmt;
@@ -161,7 +162,7 @@ impl Config {
                         format!(
                             "[{}]: unknown type '{}' (expected range, group or user)",
                             section.name,
-                            other.escape_default()
+                            quote(other)
                         ),
                     )
                 }
@@ -217,8 +218,8 @@ impl Config {
         self.users.get(user).ok_or_else(|| {
             format!(
                 "no user '{}' in grouppickup.conf (a user needs a section [{}] with type = user and endpoint = its devices)",
-                user.escape_default(),
-                user.escape_default()
+                quote(user),
+                quote(user)
             )
         })
     }
@@ -302,7 +303,7 @@ impl Builder {
             format!(
                 "[{}]: unknown option '{}' (expected one of: {allowed})",
                 section.name,
-                entry.key.escape_default()
+                quote(&entry.key)
             ),
         );
     }
@@ -316,7 +317,7 @@ impl Builder {
                     "[{}]: {} = '{}' is not yes or no",
                     section.name,
                     entry.key,
-                    entry.value.escape_default()
+                    quote(&entry.value)
                 ),
             );
             false
@@ -333,7 +334,7 @@ impl Builder {
                             entry.line,
                             format!(
                                 "[general]: context = '{}' is not a dialplan context name",
-                                entry.value.escape_default()
+                                quote(&entry.value)
                             ),
                         );
                     }
@@ -487,7 +488,7 @@ impl Builder {
                                 format!(
                                     "[{}]: endpoint '{}' is not a device (expected Technology/resource, e.g. PJSIP/alice)",
                                     section.name,
-                                    device.escape_default()
+                                    quote(&device)
                                 ),
                             );
                             continue;

@@ -2,6 +2,7 @@
 //! `GROUPPICKUP_RINGING(number)`.
 
 use super::arbiter::Registry;
+use super::quote::quote;
 
 /// The user's group number; empty when the user has no group or is not
 /// configured (a dialplan can ask about any caller).
@@ -21,7 +22,7 @@ pub fn ringing(registry: &Registry, dialed: &str) -> Result<usize, String> {
     let group = config.resolve(dialed.trim()).ok_or_else(|| {
         format!(
             "'{}' is not a group number of any configured range (see grouppickup show ranges)",
-            dialed.escape_default()
+            quote(dialed)
         )
     })?;
     Ok(registry.ringing_in(&group))

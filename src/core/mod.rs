@@ -10,6 +10,7 @@ pub mod device;
 pub mod functions;
 pub mod notify;
 pub mod number;
+pub mod quote;
 pub mod ranges;
 pub mod ringing;
 pub mod stats;

@@ -4,6 +4,7 @@
 //! `([*#]?[1-9]\d{0,7})|([1-9]\d{0,8})` — an optional `*` or `#`, a digit 1–9,
 //! then digits, at most nine characters in all.
 
+use super::quote::quote;
 use std::fmt;
 use std::str::FromStr;
 
@@ -46,7 +47,7 @@ impl fmt::Display for NumberError {
         write!(
             f,
             "'{}' is not a group number: {} (expected an optional * or #, then a digit 1-9 and more digits, at most 9 characters, e.g. *101, #6000, 300)",
-            self.value.escape_default(),
+            quote(&self.value),
             self.reason
         )
     }
