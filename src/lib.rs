@@ -166,9 +166,15 @@ mod entry {
         if session.is_null() {
             return;
         }
-        guard("AMI", (), || {
-            ami::run(action, session, &text(user), &text(group))
-        })
+        let answered = guard("AMI", false, || {
+            ami::run(action, session, &text(user), &text(group));
+            true
+        });
+        if !answered {
+            // The client still gets an answer, not a hang.
+            let message = crate::asterisk::cstring("Internal error; see the Asterisk log");
+            shim::gp_ami_error(session, message.as_ptr());
+        }
     }
 
     /// # Safety
