@@ -12,7 +12,8 @@ mod asterisk;
 
 #[cfg(not(test))]
 mod entry {
-    use crate::asterisk::{ami, app, cli, events, functions, guard::guard, lamps, module, shim};
+    use crate::asterisk::guard::{fault_point, guard};
+    use crate::asterisk::{ami, app, cli, events, functions, lamps, module, shim};
     use std::ffi::{c_char, c_int, CStr, CString};
 
     /// Borrows a C string; a NULL pointer reads as empty and invalid UTF-8 is
@@ -51,6 +52,7 @@ mod entry {
             let (uniqueid, name, linkedid) = (text(e.uniqueid), text(e.name), text(e.linkedid));
             let (caller_number, caller_name) = (text(e.caller_number), text(e.caller_name));
             let (appl, exten) = (text(e.appl), text(e.exten));
+            fault_point(&caller_name);
             events::on_leg(&crate::core::arbiter::LegEvent {
                 uniqueid: &uniqueid,
                 name: &name,
@@ -73,7 +75,11 @@ mod entry {
         data: *const c_char,
     ) -> c_int {
         // The application's failure value lets the dialplan go on.
-        guard("GroupPickup", 0, || app::exec(chan, &text(data)))
+        guard("GroupPickup", 0, || {
+            let data = text(data);
+            fault_point(&data);
+            app::exec(chan, &data)
+        })
     }
 
     /// Text for C, allocated here; C gives it back to [`gp_rs_free`].
@@ -103,6 +109,7 @@ mod entry {
                     .map(|i| text(*argv.add(i)).into_owned())
                     .collect()
             };
+            args.iter().for_each(|a| fault_point(a));
             let (result, printed) = cli::run(command, &args);
             if !printed.is_empty() {
                 *out = give(printed);
@@ -121,8 +128,9 @@ mod entry {
         state: c_int,
     ) -> *mut c_char {
         guard("CLI completion", std::ptr::null_mut(), || {
-            let (pos, state) = (pos.max(0) as usize, state.max(0) as usize);
-            cli::complete(command, pos, &text(word), state).map_or(std::ptr::null_mut(), give)
+            let (pos, state, word) = (pos.max(0) as usize, state.max(0) as usize, text(word));
+            fault_point(&word);
+            cli::complete(command, pos, &word, state).map_or(std::ptr::null_mut(), give)
         })
     }
 
@@ -139,8 +147,12 @@ mod entry {
             return -1;
         }
         guard("dialplan function", -1, || {
-            let buf = std::slice::from_raw_parts_mut(buf as *mut u8, len);
-            functions::read_into(function, &text(arg), buf)
+            let (buf, arg) = (
+                std::slice::from_raw_parts_mut(buf as *mut u8, len),
+                text(arg),
+            );
+            fault_point(&arg);
+            functions::read_into(function, &arg, buf)
         })
     }
 
@@ -150,7 +162,9 @@ mod entry {
     pub unsafe extern "C" fn gp_rs_device_state(number: *const c_char) -> c_int {
         let invalid = shim::gp_lamp::GP_LAMP_INVALID as c_int;
         guard("device state", invalid, || {
-            lamps::device_state(&text(number)) as c_int
+            let number = text(number);
+            fault_point(&number);
+            lamps::device_state(&number) as c_int
         })
     }
 
@@ -167,7 +181,9 @@ mod entry {
             return;
         }
         let answered = guard("AMI", false, || {
-            ami::run(action, session, &text(user), &text(group));
+            let user = text(user);
+            fault_point(&user);
+            ami::run(action, session, &user, &text(group));
             true
         });
         if !answered {

@@ -22,6 +22,19 @@ pub fn guard<R>(what: &str, failed: R, f: impl FnOnce() -> R) -> R {
     }
 }
 
+/// In a build with the `fault-injection` feature, the input `!panic` makes
+/// an entry panic on purpose, so the tests can prove the guard holds. In a
+/// normal build this is nothing.
+#[inline]
+pub fn fault_point(input: &str) {
+    #[cfg(feature = "fault-injection")]
+    if input == "!panic" {
+        panic!("deliberate panic for the input !panic (fault-injection build)");
+    }
+    #[cfg(not(feature = "fault-injection"))]
+    let _ = input;
+}
+
 /// Replaces Rust's default panic message (printed to stderr, and touching
 /// per-thread state that would pin the module in memory after unload) with
 /// a line in Asterisk's log carrying the location.

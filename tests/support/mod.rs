@@ -59,6 +59,18 @@ pub fn module_path() -> PathBuf {
     path
 }
 
+/// The test-only build with the `fault-injection` feature (see
+/// tests/guard.rs), as scripts/test builds it.
+pub fn fault_injection_module_path() -> PathBuf {
+    let path = Path::new(REPO).join("target/fault-injection/release/libapp_grouppickup.so");
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/test, or cargo build --release --features fault-injection --target-dir target/fault-injection",
+        path.display()
+    );
+    path
+}
+
 /// A SIP user agent's place in the PBX: a PJSIP endpoint and, for phones that
 /// receive calls, the SIPp port they listen on.
 #[derive(Clone, Debug)]
@@ -106,6 +118,11 @@ impl Pbx {
 
     /// Starts Asterisk with the module and waits until it is fully booted.
     pub fn start(spec: PbxSpec) -> Pbx {
+        Pbx::start_with_module(spec, &module_path())
+    }
+
+    /// Starts Asterisk with the module built at `module`.
+    pub fn start_with_module(spec: PbxSpec, module: &Path) -> Pbx {
         let root = PathBuf::from(env_or("GP_ASTERISK_ROOT", "/var/cache/grouppickup/sid"));
         let moddir = env_or(
             "GP_ASTERISK_MODDIR",
@@ -148,7 +165,7 @@ impl Pbx {
             )
             .unwrap();
         }
-        fs::copy(module_path(), host_dir.join("modules/app_grouppickup.so")).unwrap();
+        fs::copy(module, host_dir.join("modules/app_grouppickup.so")).unwrap();
         // Asterisk's data directory, by link, with the module's XML
         // documentation installed as third-party documentation.
         let system_data = pbx.host_path("/usr/share/asterisk");
