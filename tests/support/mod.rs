@@ -566,6 +566,22 @@ impl Pbx {
         self.dial("uac_call.xml", from, number, 0)
     }
 
+    /// `n` callers at once (one SIPp placing `n` calls) dialing `number`.
+    pub fn calls(&self, from: &str, number: &str, n: u32) -> Sipp {
+        Sipp::start(SippSpec {
+            scenario: "uac_call.xml",
+            phone: self.phone(from),
+            remote: Some((self.sip_port, number)),
+            calls: n,
+            hold_ms: 0,
+        })
+    }
+
+    /// The Asterisk process's id (chroot execs Asterisk in its place).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// A picker dialing a group number, staying connected for `hold_ms`.
     pub fn pick(&self, from: &str, number: &str, hold_ms: u32) -> Sipp {
         self.dial("uac_pick.xml", from, number, hold_ms)
@@ -698,7 +714,8 @@ impl Sipp {
             .arg(&scenario)
             .args(["-i", "127.0.0.1", "-p", &spec.phone.port.to_string()])
             .args(["-mi", "127.0.0.1", "-mp", &free_port().to_string()])
-            .args(["-m", &spec.calls.to_string(), "-l", "10"])
+            .args(["-m", &spec.calls.to_string()])
+            .args(["-l", &spec.calls.max(10).to_string()])
             .args(["-key", "user", &spec.phone.name])
             .args(["-d", &spec.hold_ms.to_string()])
             .args(["-timeout", "60s", "-timeout_error", "-nostdin", "-nd"])

@@ -1,0 +1,245 @@
+//! The module's lifecycle with calls in the system, in a real Asterisk:
+//! reload while 100 calls ring, unload while calls ring and while a pickup
+//! is running, and load/unload cycles that must leave nothing behind.
+
+mod support;
+
+use std::time::Duration;
+use support::{Pbx, PbxSpec, Phone};
+
+const CONF: &str = "\
+[general]
+context = grouppickup
+
+[office]
+type = range
+start = *100
+end = *199
+
+[alice]
+type = user
+endpoint = PJSIP/alice
+group = *101
+";
+
+const DIALPLAN: &str = "\
+exten => 2001,1,Dial(PJSIP/alice,60)
+";
+
+const WAIT: Duration = Duration::from_secs(60);
+
+fn office(conf: &str) -> Pbx {
+    let phones = ["alice", "bob", "carol", "caller1"]
+        .iter()
+        .map(|n| Phone::new(n))
+        .collect();
+    Pbx::start(PbxSpec {
+        phones,
+        grouppickup_conf: conf.to_string(),
+        dialplan: DIALPLAN.to_string(),
+        endpoint_options: String::new(),
+        files: Vec::new(),
+    })
+}
+
+/// Calls the index lists, and alice's legs Asterisk has in state Ringing.
+fn tracked_and_real(pbx: &Pbx) -> (usize, usize) {
+    let listed = pbx.cli("grouppickup show ringing");
+    let tracked = listed.matches("PJSIP/alice-").count();
+    (tracked, pbx.ringing_channels("alice"))
+}
+
+fn wait_tracked(pbx: &Pbx, n: usize) {
+    pbx.wait_for(&format!("{n} calls tracked and ringing"), WAIT, |p| {
+        (tracked_and_real(p) == (n, n)).then_some(())
+    });
+}
+
+#[test]
+fn reload_while_100_calls_ring_keeps_the_index_true() {
+    let pbx = office(CONF);
+    let mut alice = pbx.ringing_phone("alice", 100);
+    let mut callers = pbx.calls("caller1", "2001", 100);
+    wait_tracked(&pbx, 100);
+
+    pbx.cli("module reload app_grouppickup.so");
+    assert_eq!(tracked_and_real(&pbx), (100, 100), "after a plain reload");
+    // A reload that changes the file: alice moves to *150, her calls follow.
+    pbx.write_grouppickup_conf(&CONF.replace("group = *101", "group = *150"));
+    pbx.cli("module reload app_grouppickup.so");
+    assert_eq!(tracked_and_real(&pbx), (100, 100), "after a changed reload");
+    let group = pbx.cli("grouppickup show group *150");
+    assert!(group.contains("Ringing (100), oldest first:"), "{group}");
+
+    // Pickups work and take the oldest calls.
+    for picker in ["bob", "carol"] {
+        let mut p = pbx.pick(picker, "*150", 1000);
+        pbx.wait_bridged("caller1", picker);
+        p.wait(WAIT).unwrap();
+    }
+    wait_tracked(&pbx, 98);
+
+    // Every call ends: nothing stale remains.
+    pbx.cli("channel request hangup all");
+    wait_tracked(&pbx, 0);
+    assert!(pbx
+        .cli("grouppickup show stats")
+        .contains("Ringing now                  0"));
+    drop((alice.wait(Duration::ZERO), callers.wait(Duration::ZERO)));
+}
+
+/// What the module registers; none of it may stay after unload.
+fn registrations(pbx: &Pbx) -> Vec<(&'static str, bool)> {
+    let has = |command: &str, text: &str| pbx.try_cli(command).unwrap_or_else(|e| e).contains(text);
+    vec![
+        (
+            "application",
+            has("core show applications like GroupPickup", "GroupPickup:"),
+        ),
+        (
+            "functions",
+            has("core show functions like GROUPPICKUP", "GROUPPICKUP_GROUP"),
+        ),
+        (
+            "AMI actions",
+            has("manager show commands", "GroupPickupShow"),
+        ),
+        (
+            "CLI",
+            has("core show help grouppickup", "grouppickup show ranges"),
+        ),
+        (
+            "extensions",
+            has("dialplan show grouppickup", "GroupPickup("),
+        ),
+        ("hints", has("core show hints", "GroupPickup:")),
+        // A number whose state was never published, so never cached.
+        (
+            "device state provider",
+            has(
+                "dialplan eval function DEVICE_STATE(GroupPickup:*199)",
+                "NOT_INUSE",
+            ),
+        ),
+    ]
+}
+
+fn threads(pbx: &Pbx) -> usize {
+    std::fs::read_dir(format!("/proc/{}/task", pbx.pid().unwrap()))
+        .unwrap()
+        .count()
+}
+
+fn rss_kib(pbx: &Pbx) -> u64 {
+    std::fs::read_to_string(format!("/proc/{}/status", pbx.pid().unwrap()))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn unload_while_calls_ring_leaves_nothing_behind_and_load_picks_up_again() {
+    let pbx = office(CONF);
+    assert!(
+        registrations(&pbx).iter().all(|(_, on)| *on),
+        "{:?}",
+        registrations(&pbx)
+    );
+    let mut alice = pbx.ringing_phone("alice", 10);
+    let mut callers = pbx.calls("caller1", "2001", 10);
+    wait_tracked(&pbx, 10);
+
+    let out = pbx.cli("module unload app_grouppickup.so");
+    assert!(out.contains("Unloaded app_grouppickup.so"), "{out}");
+    let left: Vec<_> = registrations(&pbx)
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .collect();
+    assert!(left.is_empty(), "left behind after unload: {left:?}");
+    assert_eq!(pbx.ringing_channels("alice"), 10, "the calls ring on");
+
+    let out = pbx.cli("module load app_grouppickup.so");
+    assert!(out.contains("Loaded app_grouppickup.so"), "{out}");
+    assert!(registrations(&pbx).iter().all(|(_, on)| *on));
+    // A call that starts ringing now is tracked and picked up.
+    pbx.cli("channel request hangup all");
+    wait_tracked(&pbx, 0);
+    drop((alice.wait(Duration::ZERO), callers.wait(Duration::ZERO)));
+    let mut alice = pbx.ringing_phone("alice", 1);
+    let mut caller = pbx.call("caller1", "2001");
+    wait_tracked(&pbx, 1);
+    let mut bob = pbx.pick("bob", "*101", 1000);
+    pbx.wait_bridged("caller1", "bob");
+    bob.wait(WAIT).unwrap();
+    caller.wait(WAIT).unwrap();
+    alice.wait(WAIT).unwrap();
+}
+
+#[test]
+fn unload_during_a_pickup_is_refused_cleanly_until_it_ends() {
+    // The failure sound keeps the application busy for a while.
+    let pbx = office(&CONF.replace(
+        "context = grouppickup",
+        "context = grouppickup\npickupfailsound = pls-hold-while-try",
+    ));
+    let mut picker = pbx.pick("bob", "*101", 2500);
+    pbx.wait_for("the picker in GroupPickup", WAIT, |p| {
+        p.channels()
+            .iter()
+            .any(|c| c.name.starts_with("PJSIP/bob-") && c.app == "GroupPickup")
+            .then_some(())
+    });
+    let refused = pbx
+        .try_cli("module unload app_grouppickup.so")
+        .unwrap_or_else(|e| e);
+    assert!(!refused.contains("Unloaded"), "{refused}");
+    assert!(
+        pbx.log()
+            .contains("unload failed, 'app_grouppickup.so' has use count"),
+        "{}",
+        support::tail(&pbx.log(), 10)
+    );
+    picker.wait(WAIT).unwrap();
+    pbx.wait_for("the module unloaded once the pickup is over", WAIT, |p| {
+        p.cli("module unload app_grouppickup.so")
+            .contains("Unloaded")
+            .then_some(())
+    });
+    assert!(pbx.cli("core show uptime").contains("System uptime"));
+}
+
+#[test]
+fn load_unload_cycles_grow_neither_threads_nor_memory() {
+    let cycles: usize = std::env::var("GP_LOAD_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let pbx = office(CONF);
+    let cycle = || {
+        assert!(pbx
+            .cli("module unload app_grouppickup.so")
+            .contains("Unloaded"));
+        assert!(pbx.cli("module load app_grouppickup.so").contains("Loaded"));
+    };
+    // Warm up: the C library's heap and Asterisk's own caches (extensions,
+    // hints) grow in the first rounds, then settle.
+    for _ in 0..20 {
+        cycle();
+    }
+    let (threads_before, rss_before) = (threads(&pbx), rss_kib(&pbx));
+    for _ in 0..cycles {
+        cycle();
+    }
+    let (threads_after, rss_after) = (threads(&pbx), rss_kib(&pbx));
+    println!(
+        "{cycles} load/unload cycles: threads {threads_before} -> {threads_after}, RSS {rss_before} -> {rss_after} KiB"
+    );
+    assert_eq!(threads_after, threads_before, "no thread left behind");
+    assert!(
+        rss_after < rss_before + 1024,
+        "RSS grew from {rss_before} to {rss_after} KiB in {cycles} cycles"
+    );
+    assert!(registrations(&pbx).iter().all(|(_, on)| *on));
+}
