@@ -147,6 +147,8 @@ void gp_ami_event(const char *event, const char *headers);
 
 int gp_events_subscribe(void);
 void gp_events_unsubscribe(void);
+/* Reports every leg ringing now, oldest first (at load). */
+void gp_events_replay(void);
 
 /* Copies the channel's name into buf (always NUL-terminated). */
 void gp_channel_name(struct ast_channel *chan, char *buf, size_t len);

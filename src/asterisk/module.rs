@@ -67,6 +67,11 @@ pub fn load() -> i32 {
         unload();
         return -1;
     }
+    // Calls that already ring when the module is loaded can be picked up
+    // too. (A leg that stops ringing in the instant between the
+    // subscription and this replay may stay listed until a picker finds it
+    // gone; the pickup re-checks every leg on the live channel.)
+    unsafe { shim::gp_events_replay() };
     let sum = unsafe { std::ffi::CStr::from_ptr(shim::gp_buildopt_sum()) };
     log::verbose(&format!(
         "grouppickup: loaded ({} range(s), {} user(s); built for Asterisk build options {})",

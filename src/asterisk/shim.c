@@ -346,23 +346,9 @@ static int snapshot_ringing(const struct ast_channel_snapshot *snapshot)
 		&& !ast_test_flag(&snapshot->flags, AST_FLAG_DEAD);
 }
 
-static void on_channel_message(void *data, struct stasis_subscription *sub, struct stasis_message *message)
+static void report_leg(const struct ast_channel_snapshot *now, int ringing)
 {
-	struct ast_channel_snapshot_update *update;
-	struct ast_channel_snapshot *now;
 	struct gp_leg_event event;
-	int ringing;
-
-	if (stasis_message_type(message) != ast_channel_snapshot_type()) {
-		return;
-	}
-	update = stasis_message_data(message);
-	now = update->new_snapshot;
-	ringing = snapshot_ringing(now);
-	/* Only starting and stopping to ring matter. */
-	if (ringing == snapshot_ringing(update->old_snapshot)) {
-		return;
-	}
 
 	event.uniqueid = now->base->uniqueid;
 	event.name = now->base->name;
@@ -375,6 +361,65 @@ static void on_channel_message(void *data, struct stasis_subscription *sub, stru
 	event.ringing = ringing;
 	event.excluded = ringing && leg_is_excluded(now->base->name);
 	gp_rs_leg_event(&event);
+}
+
+static void on_channel_message(void *data, struct stasis_subscription *sub, struct stasis_message *message)
+{
+	struct ast_channel_snapshot_update *update;
+	int ringing;
+
+	if (stasis_message_type(message) != ast_channel_snapshot_type()) {
+		return;
+	}
+	update = stasis_message_data(message);
+	ringing = snapshot_ringing(update->new_snapshot);
+	/* Only starting and stopping to ring matter. */
+	if (ringing == snapshot_ringing(update->old_snapshot)) {
+		return;
+	}
+	report_leg(update->new_snapshot, ringing);
+}
+
+static int by_creation(const void *a, const void *b)
+{
+	const struct ast_channel_snapshot *x = *(const struct ast_channel_snapshot * const *) a;
+	const struct ast_channel_snapshot *y = *(const struct ast_channel_snapshot * const *) b;
+
+	return ast_tvcmp(x->base->creationtime, y->base->creationtime);
+}
+
+void gp_events_replay(void)
+{
+	struct ao2_container *cache = ast_channel_cache_all();
+	struct ao2_iterator iter;
+	struct ast_channel_snapshot *snapshot;
+	struct ast_channel_snapshot **ringing;
+	size_t count = 0, i;
+
+	if (!cache) {
+		return;
+	}
+	ringing = ast_calloc(ao2_container_count(cache) + 1, sizeof(*ringing));
+	if (!ringing) {
+		ao2_ref(cache, -1);
+		return;
+	}
+	iter = ao2_iterator_init(cache, 0);
+	for (; (snapshot = ao2_iterator_next(&iter)); ao2_ref(snapshot, -1)) {
+		if (snapshot_ringing(snapshot) && count < (size_t) ao2_container_count(cache)) {
+			ao2_ref(snapshot, +1);
+			ringing[count++] = snapshot;
+		}
+	}
+	ao2_iterator_destroy(&iter);
+	/* Oldest first, so the ring order is kept as well as it can be. */
+	qsort(ringing, count, sizeof(*ringing), by_creation);
+	for (i = 0; i < count; i++) {
+		report_leg(ringing[i], 1);
+		ao2_ref(ringing[i], -1);
+	}
+	ast_free(ringing);
+	ao2_ref(cache, -1);
 }
 
 int gp_events_subscribe(void)
