@@ -42,6 +42,21 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// Whether Asterisk runs under valgrind's memcheck (scripts/memcheck).
+pub fn memcheck() -> bool {
+    std::env::var_os("GP_VALGRIND").is_some()
+}
+
+/// A timeout, longer when Asterisk runs under valgrind (about 20 times
+/// slower).
+pub fn slow(timeout: Duration) -> Duration {
+    if memcheck() {
+        timeout * 10
+    } else {
+        timeout
+    }
+}
+
 /// A TCP port on 127.0.0.1 that was free a moment ago.
 pub fn free_tcp_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
@@ -371,7 +386,23 @@ impl Pbx {
     fn launch(&mut self) {
         let log =
             fs::File::create(self.host_path(&format!("{}/log/console.log", self.dir))).unwrap();
-        let mut cmd = self.chroot_cmd("/usr/sbin/asterisk");
+        let mut cmd = if memcheck() {
+            // scripts/memcheck: Asterisk under valgrind, its report in the
+            // instance's log directory (kept by Drop).
+            let mut cmd = self.chroot_cmd("/usr/bin/valgrind");
+            cmd.args([
+                "--tool=memcheck",
+                "--leak-check=full",
+                "--show-leak-kinds=definite",
+                "--errors-for-leak-kinds=definite",
+                "--num-callers=30",
+                &format!("--log-file={}/log/valgrind.log", self.dir),
+                "/usr/sbin/asterisk",
+            ]);
+            cmd
+        } else {
+            self.chroot_cmd("/usr/sbin/asterisk")
+        };
         cmd.args([
             "-C",
             &format!("{}/etc/asterisk.conf", self.dir),
@@ -383,7 +414,7 @@ impl Pbx {
         .stdout(log.try_clone().unwrap())
         .stderr(log);
         self.child = Some(cmd.spawn().expect("starting asterisk"));
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + slow(Duration::from_secs(60));
         loop {
             let out = self.try_cli("core waitfullybooted");
             if out.as_deref().is_ok_and(|o| o.contains("fully booted")) {
@@ -456,7 +487,7 @@ impl Pbx {
         timeout: Duration,
         mut f: impl FnMut(&Pbx) -> Option<T>,
     ) -> T {
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now() + slow(timeout);
         loop {
             if let Some(v) = f(self) {
                 return v;
@@ -614,7 +645,8 @@ impl Pbx {
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = self.try_cli("core stop now");
-            let deadline = Instant::now() + Duration::from_secs(10);
+            // Under valgrind the exit includes the leak check.
+            let deadline = Instant::now() + slow(Duration::from_secs(10)) * 6;
             while Instant::now() < deadline {
                 if let Ok(Some(_)) = child.try_wait() {
                     return;
@@ -644,6 +676,13 @@ impl Pbx {
 impl Drop for Pbx {
     fn drop(&mut self) {
         self.stop();
+        if memcheck() {
+            let report = self.host_path(&format!("{}/log/valgrind.log", self.dir));
+            let kept = Path::new(REPO).join("target/memcheck");
+            let _ = fs::create_dir_all(&kept);
+            let name = self.dir.rsplit('/').next().unwrap_or("asterisk");
+            let _ = fs::copy(report, kept.join(format!("{name}.log")));
+        }
         // The asterisk binary that ran in the root may have left children
         // (none expected); the directory goes either way.
         if std::env::var_os("GP_KEEP").is_none() {
@@ -749,7 +788,7 @@ impl Sipp {
     /// Waits for SIPp to finish; Ok when every call of its scenario passed.
     pub fn wait(&mut self, timeout: Duration) -> Result<(), String> {
         let mut child = self.child.take().ok_or("already waited")?;
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now() + slow(timeout);
         loop {
             if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
                 return if status.success() {
@@ -888,7 +927,7 @@ impl Ami {
         }
         text.push_str("\r\n");
         self.writer.write_all(text.as_bytes()).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + slow(Duration::from_secs(10));
         let mut answer: Vec<String> = Vec::new();
         loop {
             let message = self
@@ -913,7 +952,7 @@ impl Ami {
 
     /// Waits for the next event called `name`.
     pub fn wait_event(&mut self, name: &str, timeout: Duration) -> String {
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now() + slow(timeout);
         loop {
             if let Some(i) = self
                 .pending
