@@ -101,7 +101,7 @@ struct gp_leg_event {
 	const char *appl;
 	const char *exten;
 	int ringing;  /* state is Ringing (the device sent 180) and not hung up */
-	int excluded; /* the leg carries GROUPPICKUP_EXCLUDE=yes */
+	int excluded; /* unused by the shim (0): Rust asks gp_leg_excluded() */
 };
 
 typedef void (*gp_config_visitor)(void *ctx, const struct gp_config_entry *entry);
@@ -147,6 +147,9 @@ void gp_ami_event(const char *event, const char *headers);
 
 int gp_events_subscribe(void);
 void gp_events_unsubscribe(void);
+/* Whether the live channel `name` carries GROUPPICKUP_EXCLUDE=yes; a
+ * channel lookup, so asked only for legs that could be pickable. */
+int gp_leg_excluded(const char *name);
 /* Reports every leg ringing now, oldest first (at load). */
 void gp_events_replay(void);
 

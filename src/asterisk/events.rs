@@ -1,6 +1,6 @@
 //! Channel state events from Asterisk into the ringing index.
 
-use super::{lamps, log, module};
+use super::{cstring, lamps, log, module, shim};
 use crate::core::arbiter::{LegChange, LegEvent};
 use std::time::Instant;
 
@@ -8,7 +8,21 @@ pub fn on_leg(event: &LegEvent<'_>) {
     let Some(module) = module::get() else {
         return;
     };
-    let change = module.registry.on_leg(event, Instant::now());
+    let registry = &module.registry;
+    // Most channels that ring belong to nobody in a group: only for the
+    // others is the channel looked up to read GROUPPICKUP_EXCLUDE.
+    if event.ringing && !registry.may_track(event.name) {
+        return;
+    }
+    let excluded = event.ringing && {
+        let name = cstring(event.name);
+        unsafe { shim::gp_leg_excluded(name.as_ptr()) != 0 }
+    };
+    let event = LegEvent {
+        excluded,
+        ..event.clone()
+    };
+    let change = registry.on_leg(&event, Instant::now());
     match &change {
         LegChange::CallRinging(group) | LegChange::LegStopped(Some(group)) => {
             lamps::update(&module.registry, [*group])

@@ -321,7 +321,7 @@ int gp_pickup_leg(struct ast_channel *chan, const char *name, const char *unique
 	return res ? GP_PICKUP_FAILED : GP_PICKUP_DONE;
 }
 
-static int leg_is_excluded(const char *name)
+int gp_leg_excluded(const char *name)
 {
 	struct ast_channel *chan = find_channel_exact(name);
 	int excluded = 0;
@@ -359,7 +359,8 @@ static void report_leg(const struct ast_channel_snapshot *now, int ringing)
 	event.appl = now->dialplan->appl;
 	event.exten = now->dialplan->exten;
 	event.ringing = ringing;
-	event.excluded = ringing && leg_is_excluded(now->base->name);
+	/* Asked by Rust, and only for legs of users in a group. */
+	event.excluded = 0;
 	gp_rs_leg_event(&event);
 }
 

@@ -194,6 +194,16 @@ impl Registry {
         f(&lock(&self.index))
     }
 
+    /// Whether a ringing leg on this channel could be pickable at all: its
+    /// device belongs to a user in a group. Lets the adapter skip the costly
+    /// questions (GROUPPICKUP_EXCLUDE) for every other channel.
+    pub fn may_track(&self, channel: &str) -> bool {
+        let config = self.config();
+        device_of_channel(channel)
+            .and_then(|d| config.user_of_device(d))
+            .is_some_and(|u| u.group.is_some())
+    }
+
     pub fn on_leg(&self, event: &LegEvent<'_>, now: Instant) -> LegChange {
         if !event.ringing {
             return match lock(&self.index).stop(event.uniqueid) {
@@ -389,6 +399,16 @@ endpoint = PJSIP/bob
             ..leg("u1", "PJSIP/alice-00000001")
         };
         assert_eq!(r.on_leg(&stopped, Instant::now()), LegChange::Ignored);
+    }
+
+    #[test]
+    fn only_legs_of_grouped_users_may_be_tracked() {
+        let r = registry();
+        assert!(r.may_track("PJSIP/alice-00000001"));
+        assert!(r.may_track("PJSIP/alice-desk-0000000a"));
+        assert!(!r.may_track("PJSIP/bob-00000001"), "bob has no group");
+        assert!(!r.may_track("PJSIP/dave-00000001"), "nobody's device");
+        assert!(!r.may_track("Local/2001@internal-00000001;2"));
     }
 
     #[test]

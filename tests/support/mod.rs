@@ -755,9 +755,21 @@ impl Sipp {
             .args(["-mi", "127.0.0.1", "-mp", &free_port().to_string()])
             .args(["-m", &spec.calls.to_string()])
             .args(["-l", &spec.calls.max(10).to_string()])
+            // Many calls are placed at 5 a second (SIPp's default is 10),
+            // gentle on a busy two-core machine.
+            .args(["-r", if spec.calls > 20 { "5" } else { "10" }])
             .args(["-key", "user", &spec.phone.name])
             .args(["-d", &spec.hold_ms.to_string()])
-            .args(["-timeout", "60s", "-timeout_error", "-nostdin", "-nd"])
+            // SIPp's own deadline for the whole run: a minute, more for
+            // many calls.
+            .args([
+                "-timeout",
+                &format!(
+                    "{}s",
+                    slow(Duration::from_secs(60 + 2 * u64::from(spec.calls))).as_secs()
+                ),
+            ])
+            .args(["-timeout_error", "-nostdin", "-nd"])
             .arg("-trace_msg")
             .arg("-message_file")
             .arg(dir.join("messages.log"))
