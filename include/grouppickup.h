@@ -158,6 +158,8 @@ void gp_channel_name(struct ast_channel *chan, char *buf, size_t len);
 void gp_channel_setvar(struct ast_channel *chan, const char *name, const char *value);
 /* Copies the channel's caller ID name and number (always NUL-terminated). */
 void gp_channel_callerid(struct ast_channel *chan, char *name, size_t name_len, char *number, size_t number_len);
+/* Answers the channel (if it is not up yet); 0 on success. */
+int gp_channel_answer(struct ast_channel *chan);
 /* Answers the channel and plays a sound file to its end. */
 void gp_channel_play(struct ast_channel *chan, const char *sound);
 

@@ -134,6 +134,15 @@ fn pick(
 ) -> Picked {
     let sound = cstring(sound);
     let mut claim = registry.begin(dialed, picker).map_err(|f| (None, f))?;
+    // Answer the picker before touching the call: Asterisk's pickup would
+    // otherwise answer it after taking the call, waiting up to half a second
+    // for media, and a callee answering in that time would have the call
+    // taken from them. Answered first, the leg is re-checked right before
+    // the pickup: if the callee answered meanwhile, the callee keeps it.
+    if unsafe { shim::gp_channel_answer(chan) } != 0 {
+        registry.release(&claim, Failure::Failed);
+        return Err((Some(claim.group), Failure::Failed));
+    }
     loop {
         let mut result = gp_pickup_result::GP_PICKUP_GONE as i32;
         let mut target = None;

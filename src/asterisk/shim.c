@@ -272,6 +272,11 @@ void gp_channel_callerid(struct ast_channel *chan, char *name, size_t name_len, 
 	ast_channel_unlock(chan);
 }
 
+int gp_channel_answer(struct ast_channel *chan)
+{
+	return ast_channel_state(chan) == AST_STATE_UP ? 0 : ast_answer(chan);
+}
+
 void gp_channel_play(struct ast_channel *chan, const char *sound)
 {
 	if (ast_strlen_zero(sound)) {

@@ -205,8 +205,13 @@ impl Registry {
     }
 
     pub fn on_leg(&self, event: &LegEvent<'_>, now: Instant) -> LegChange {
+        // The index lock first, and the configuration read under it: a
+        // reload swaps the configuration and regroups the index under the
+        // same lock, so a leg is always filed by the configuration the index
+        // is grouped by (never in a user's old group after a reload).
+        let mut index = lock(&self.index);
         if !event.ringing {
-            return match lock(&self.index).stop(event.uniqueid) {
+            return match index.stop(event.uniqueid) {
                 Stopped::Unknown => LegChange::Ignored,
                 Stopped::Leg => LegChange::LegStopped(None),
                 Stopped::Call(group) => LegChange::LegStopped(Some(group)),
@@ -234,7 +239,7 @@ impl Registry {
             caller_number: event.caller_number,
             caller_name: event.caller_name,
         };
-        if lock(&self.index).ring(ringing, now) {
+        if index.ring(ringing, now) {
             self.stats.call_tracked();
             LegChange::CallRinging(group)
         } else {
