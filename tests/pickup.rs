@@ -76,9 +76,12 @@ fn office() -> Pbx {
 
 const WAIT: Duration = Duration::from_secs(30);
 
+/// The Reason of each CANCEL; a retransmission (the same request again,
+/// which a busy Asterisk may send) counts once.
 fn cancel_reasons(phone: &Sipp) -> Vec<String> {
-    phone
-        .received("CANCEL")
+    let mut cancels = phone.received("CANCEL");
+    cancels.dedup();
+    cancels
         .iter()
         .map(|m| {
             m.lines()
