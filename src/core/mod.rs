@@ -5,6 +5,8 @@
 pub mod arbiter;
 pub mod config;
 pub mod device;
+#[cfg(test)]
+mod model_tests;
 pub mod number;
 pub mod ranges;
 pub mod ringing;
