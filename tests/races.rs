@@ -1,0 +1,548 @@
+//! Races in a real Asterisk with real SIP phones (SIPp): several pickers
+//! dialing at once, the callee answering as a picker dials, the caller
+//! hanging up in the middle of a pickup. Whatever the timing, exactly one
+//! party gets each call, every loser is told so, Asterisk keeps running and
+//! nothing stays in the index.
+//!
+//! Each scenario repeats GP_RACE_ITERATIONS times (default 3) on one
+//! Asterisk and prints its tally (run with --nocapture to see it):
+//!
+//! ```sh
+//! GP_RACE_ITERATIONS=50 cargo test --release --test races -- --nocapture
+//! ```
+//!
+//! Pickers dial `8<number>`, the extension that runs GroupPickup and logs
+//! GROUPPICKUP_STATUS when it fails; a picker does not know in advance
+//! whether it will win, so its scenario (uac_race.xml) takes either a 200
+//! or a 403.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+use support::{Pbx, PbxSpec, Phone, Sipp, SippSpec};
+
+const CONF: &str = "\
+[general]
+context = grouppickup
+
+[office]
+type = range
+start = *100
+end = *199
+
+[alice]
+type = user
+endpoint = PJSIP/alice
+group = *101
+
+[carol]
+type = user
+endpoint = PJSIP/carol
+group = *101
+
+[frank]
+type = user
+endpoint = PJSIP/frank
+group = *101
+";
+
+const DIALPLAN: &str = "\
+exten => 2001,1,Dial(PJSIP/alice,60)
+exten => 2002,1,Dial(PJSIP/carol,60)
+exten => 2003,1,Dial(PJSIP/frank,60)
+";
+
+const CALLEES: [&str; 3] = ["alice", "carol", "frank"];
+const PICKERS: usize = 8;
+const WAIT: Duration = Duration::from_secs(60);
+
+/// The scenarios share two cores with whatever else runs: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn iterations() -> usize {
+    std::env::var("GP_RACE_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+}
+
+fn office() -> Pbx {
+    let mut names: Vec<String> = CALLEES.iter().map(|s| s.to_string()).collect();
+    names.extend((1..=3).map(|i| format!("caller{i}")));
+    names.extend((0..PICKERS).map(|i| format!("p{i}")));
+    Pbx::start(PbxSpec {
+        phones: names.iter().map(|n| Phone::new(n)).collect(),
+        grouppickup_conf: CONF.to_string(),
+        dialplan: DIALPLAN.to_string(),
+        endpoint_options: String::new(),
+        files: Vec::new(),
+    })
+}
+
+/// A picker that races: dials `8*101`, takes a 200 or a 403.
+fn racer(pbx: &Pbx, name: &str) -> Sipp {
+    Sipp::start(SippSpec {
+        scenario: "uac_race.xml",
+        phone: pbx.phone(name),
+        remote: Some((pbx.sip_port, "8*101")),
+        calls: 1,
+        hold_ms: 0,
+    })
+}
+
+/// The final response a UAC got to its INVITE.
+fn final_response(sipp: &Sipp) -> Option<u16> {
+    sipp.messages()
+        .split("----------------------------------------------- ")
+        .filter(|m| m.contains("message received"))
+        .filter_map(|m| {
+            let status = m.lines().find(|l| l.starts_with("SIP/2.0 "))?;
+            let is_invite = m.lines().any(|l| {
+                let l = l.to_ascii_lowercase();
+                l.starts_with("cseq:") && l.ends_with("invite")
+            });
+            let code: u16 = status.split_whitespace().nth(1)?.parse().ok()?;
+            (is_invite && code >= 200).then_some(code)
+        })
+        .next()
+}
+
+fn cancel_reasons(phone: &Sipp) -> Vec<String> {
+    phone
+        .received("CANCEL")
+        .iter()
+        .map(|m| {
+            m.lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("reason:"))
+                .unwrap_or("(no Reason header)")
+                .to_string()
+        })
+        .collect()
+}
+
+/// The module's "picked up" log lines so far: (picker channel, caller).
+fn pickups(pbx: &Pbx) -> Vec<(String, String)> {
+    pbx.log()
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split("grouppickup: ").nth(1)?;
+            let (picker, rest) = rest.split_once(" picked up the call from ")?;
+            let caller = rest.split_whitespace().next()?;
+            Some((picker.to_string(), caller.to_string()))
+        })
+        .collect()
+}
+
+/// How far apart (ms) the GroupPickup applications of this round started,
+/// from Asterisk's log timestamps; None when they cannot be read.
+fn start_spread_ms(pbx: &Pbx, skip: usize) -> Option<i64> {
+    let stamps: Vec<i64> = pbx
+        .log()
+        .lines()
+        .filter(|l| l.contains("Executing [8*101@internal:1] GroupPickup"))
+        .skip(skip)
+        .filter_map(|l| {
+            // [2026-11-28 17:00:54.123] ...
+            let time = l.get(12..24)?;
+            let mut parts = time.split([':', '.']);
+            let (h, m, s, ms) = (
+                parts.next()?.parse::<i64>().ok()?,
+                parts.next()?.parse::<i64>().ok()?,
+                parts.next()?.parse::<i64>().ok()?,
+                parts.next()?.parse::<i64>().ok()?,
+            );
+            Some(((h * 60 + m) * 60 + s) * 1000 + ms)
+        })
+        .collect();
+    Some(stamps.iter().max()? - stamps.iter().min()?)
+}
+
+fn group_pickup_starts(pbx: &Pbx) -> usize {
+    pbx.log()
+        .matches("Executing [8*101@internal:1] GroupPickup")
+        .count()
+}
+
+fn assert_alive_and_clean(pbx: &Pbx) {
+    let uptime = pbx.try_cli("core show uptime");
+    assert!(
+        uptime.as_deref().is_ok_and(|u| u.contains("uptime")),
+        "Asterisk does not answer any more: {uptime:?}\n{}",
+        support::tail(&pbx.console_log(), 40)
+    );
+    pbx.wait_ringing(0);
+}
+
+fn finish(sipp: &mut Sipp, what: &str) {
+    if let Err(e) = sipp.wait(WAIT) {
+        panic!(
+            "{what}: {e}\n--- messages:\n{}",
+            support::tail(&sipp.messages(), 60)
+        );
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    rounds: usize,
+    wins: usize,
+    nocall: usize,
+    max_spread_ms: i64,
+}
+
+/// (a) One call ringing, n pickers at once: exactly one is connected to the
+/// caller, every other one gets NOCALL.
+fn one_call_many_pickers(pbx: &Pbx, n: usize) -> Tally {
+    let mut tally = Tally::default();
+    for round in 0..iterations() {
+        let mut alice = pbx.ringing_phone("alice", 1);
+        let mut caller = pbx.call("caller1", "2001");
+        pbx.wait_ringing(1);
+        let (statuses, picked, starts) = (
+            pbx.statuses().len(),
+            pickups(pbx).len(),
+            group_pickup_starts(pbx),
+        );
+
+        let mut pickers: Vec<Sipp> = (0..n).map(|i| racer(pbx, &format!("p{i}"))).collect();
+        for p in &mut pickers {
+            finish(p, &format!("n={n} round {round}: picker"));
+        }
+        finish(&mut caller, "caller");
+        finish(&mut alice, "alice");
+
+        let finals: Vec<Option<u16>> = pickers.iter().map(final_response).collect();
+        let winners: Vec<&Sipp> = pickers
+            .iter()
+            .filter(|p| final_response(p) == Some(200))
+            .collect();
+        let losers = finals.iter().filter(|f| **f == Some(403)).count();
+        assert_eq!(
+            (winners.len(), losers),
+            (1, n - 1),
+            "n={n} round {round}: final responses {finals:?}"
+        );
+        let new_statuses = pbx.statuses()[statuses..].to_vec();
+        assert_eq!(new_statuses, vec!["NOCALL"; n - 1], "n={n} round {round}");
+        let new_pickups = pickups(pbx)[picked..].to_vec();
+        assert_eq!(new_pickups.len(), 1, "n={n} round {round}: {new_pickups:?}");
+        assert!(
+            new_pickups[0]
+                .0
+                .starts_with(&format!("PJSIP/{}-", winners[0].name))
+                && new_pickups[0].1 == "caller1",
+            "n={n} round {round}: {new_pickups:?}, SIP winner {}",
+            winners[0].name
+        );
+        let reasons = cancel_reasons(&alice);
+        assert!(
+            reasons.len() == 1 && reasons[0].contains("cause=200"),
+            "n={n} round {round}: alice's CANCELs {reasons:?}"
+        );
+        assert_alive_and_clean(pbx);
+
+        tally.rounds += 1;
+        tally.wins += winners.len();
+        tally.nocall += new_statuses.len();
+        if let Some(spread) = start_spread_ms(pbx, starts) {
+            tally.max_spread_ms = tally.max_spread_ms.max(spread);
+        }
+    }
+    eprintln!(
+        "race (a) 1 call, {n} pickers: {} rounds, {} connected, {} NOCALL, GroupPickup starts at most {} ms apart",
+        tally.rounds, tally.wins, tally.nocall, tally.max_spread_ms
+    );
+    tally
+}
+
+#[test]
+fn one_call_and_two_four_eight_pickers_at_once() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    for n in [2, 4, 8] {
+        let tally = one_call_many_pickers(&pbx, n);
+        assert_eq!(tally.wins, tally.rounds);
+    }
+    let stats = pbx.cli("grouppickup show stats");
+    assert!(stats.contains("Pickups"), "{stats}");
+}
+
+/// (b) k calls ringing, 2k pickers at once: exactly k are connected, each
+/// to a different caller.
+#[test]
+fn k_calls_and_twice_as_many_pickers() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    let k = CALLEES.len();
+    let mut tally = Tally::default();
+    for round in 0..iterations() {
+        let mut callees: Vec<Sipp> = CALLEES.iter().map(|c| pbx.ringing_phone(c, 1)).collect();
+        let mut callers: Vec<Sipp> = (1..=k)
+            .map(|i| pbx.call(&format!("caller{i}"), &format!("200{i}")))
+            .collect();
+        pbx.wait_ringing(k);
+        let (statuses, picked, starts) = (
+            pbx.statuses().len(),
+            pickups(&pbx).len(),
+            group_pickup_starts(&pbx),
+        );
+
+        let mut pickers: Vec<Sipp> = (0..2 * k).map(|i| racer(&pbx, &format!("p{i}"))).collect();
+        for p in &mut pickers {
+            finish(p, &format!("round {round}: picker"));
+        }
+        for c in callers.iter_mut().chain(callees.iter_mut()) {
+            finish(c, &format!("round {round}: caller/callee"));
+        }
+
+        let finals: Vec<Option<u16>> = pickers.iter().map(final_response).collect();
+        let wins = finals.iter().filter(|f| **f == Some(200)).count();
+        let refused = finals.iter().filter(|f| **f == Some(403)).count();
+        assert_eq!((wins, refused), (k, k), "round {round}: {finals:?}");
+        let new_statuses = pbx.statuses()[statuses..].to_vec();
+        assert_eq!(new_statuses, vec!["NOCALL"; k], "round {round}");
+        let new_pickups = pickups(&pbx)[picked..].to_vec();
+        let callers_taken: BTreeSet<&str> = new_pickups.iter().map(|p| p.1.as_str()).collect();
+        let pickers_connected: BTreeSet<&str> = new_pickups.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(
+            (
+                new_pickups.len(),
+                callers_taken.len(),
+                pickers_connected.len()
+            ),
+            (k, k, k),
+            "round {round}: every caller to a different picker: {new_pickups:?}"
+        );
+        for callee in &callees {
+            let reasons = cancel_reasons(callee);
+            assert!(
+                reasons.len() == 1 && reasons[0].contains("cause=200"),
+                "round {round}: {}: {reasons:?}",
+                callee.name
+            );
+        }
+        assert_alive_and_clean(&pbx);
+
+        tally.rounds += 1;
+        tally.wins += wins;
+        tally.nocall += new_statuses.len();
+        if let Some(spread) = start_spread_ms(&pbx, starts) {
+            tally.max_spread_ms = tally.max_spread_ms.max(spread);
+        }
+    }
+    eprintln!(
+        "race (b) {k} calls, {} pickers: {} rounds, {} connected, {} NOCALL, GroupPickup starts at most {} ms apart",
+        2 * k,
+        tally.rounds,
+        tally.wins,
+        tally.nocall,
+        tally.max_spread_ms
+    );
+}
+
+#[derive(Default, Debug)]
+struct AnswerTally {
+    /// The picker got the call; alice was cancelled before she answered
+    /// (or her answer crossed the CANCEL).
+    picker_won: usize,
+    crossed: usize,
+    /// The picker got the call although alice had answered and been
+    /// connected: Asterisk then hung her up ("completed elsewhere").
+    taken_over: usize,
+    /// Alice answered and kept the call; the picker got NOCALL.
+    callee_won: usize,
+}
+
+/// (c) The callee answers (uas_answer.xml: 1.5 s after ringing) as a
+/// picker dials, the picker's moment sweeping from `from_ms` to `to_ms`
+/// around the answer over the rounds. At the end exactly one of them has
+/// the caller.
+fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> AnswerTally {
+    let mut tally = AnswerTally::default();
+    for round in 0..rounds {
+        let mut alice = Sipp::start(SippSpec {
+            scenario: "uas_answer.xml",
+            phone: pbx.phone("alice"),
+            remote: None,
+            calls: 1,
+            hold_ms: 0,
+        });
+        let start = Instant::now();
+        let mut caller = pbx.call("caller1", "2001");
+        let offset = from_ms + ((to_ms - from_ms) * round as i64) / (rounds.max(2) as i64 - 1);
+        let at = Duration::from_millis((1500 + offset) as u64);
+        sleep(at.saturating_sub(start.elapsed()));
+        let (statuses, picked) = (pbx.statuses().len(), pickups(pbx).len());
+        let mut picker = racer(pbx, "p0");
+        finish(&mut picker, &format!("round {round}: picker"));
+        finish(&mut alice, &format!("round {round}: alice"));
+        finish(&mut caller, &format!("round {round}: caller"));
+
+        let new_pickups = pickups(pbx)[picked..].to_vec();
+        let new_statuses = pbx.statuses()[statuses..].to_vec();
+        let alice_cancelled = !alice.received("CANCEL").is_empty();
+        let alice_answered = alice
+            .messages()
+            .lines()
+            .any(|l| l.starts_with("SIP/2.0 200 OK"))
+            && !alice.received("ACK").is_empty();
+        let alice_hung_up_by_pbx = alice.received("BYE");
+        let context = || {
+            format!(
+                "round {round} (picker at {offset:+} ms): pickups {new_pickups:?}, statuses {new_statuses:?}\n\
+                 --- alice:\n{}\n--- log:\n{}",
+                alice.messages(),
+                support::tail(&pbx.log(), 15)
+            )
+        };
+        match final_response(&picker) {
+            Some(200) => {
+                // The picker has the caller, to the end: it hangs up itself.
+                assert_eq!(new_pickups.len(), 1, "{}", context());
+                assert!(new_statuses.is_empty(), "{}", context());
+                assert!(
+                    picker.received("BYE").is_empty(),
+                    "the picker lost the caller: {}",
+                    context()
+                );
+                if alice_cancelled {
+                    tally.picker_won += 1;
+                    if alice_answered {
+                        tally.crossed += 1;
+                    }
+                } else {
+                    assert!(
+                        alice_answered
+                            && alice_hung_up_by_pbx.len() == 1
+                            && alice_hung_up_by_pbx[0].contains("cause=200"),
+                        "picker connected, alice neither cancelled nor hung up as answered elsewhere: {}",
+                        context()
+                    );
+                    tally.taken_over += 1;
+                }
+            }
+            Some(403) => {
+                // Alice has the caller, to the end: she hangs up herself.
+                assert!(new_pickups.is_empty(), "{}", context());
+                assert_eq!(new_statuses, ["NOCALL"], "{}", context());
+                assert!(
+                    alice_answered && !alice_cancelled && alice_hung_up_by_pbx.is_empty(),
+                    "picker refused, but alice did not keep the call: {}",
+                    context()
+                );
+                tally.callee_won += 1;
+            }
+            other => panic!("picker got {other:?}: {}", context()),
+        }
+        assert_alive_and_clean(pbx);
+    }
+    tally
+}
+
+#[test]
+fn callee_answers_as_a_picker_dials() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    let rounds = iterations();
+    let tally = callee_answers_sweep(&pbx, rounds, -700, 300);
+    eprintln!(
+        "race (c) callee answers as a picker dials (-700..+300 ms): {rounds} rounds, \
+         picker won {} (answer crossed the CANCEL {}), picker took over after the callee \
+         answered {}, callee kept the call {}",
+        tally.picker_won, tally.crossed, tally.taken_over, tally.callee_won
+    );
+    assert_eq!(
+        tally.picker_won + tally.taken_over + tally.callee_won,
+        rounds
+    );
+}
+
+/// A callee who answers while a pickup is under way should keep the call.
+/// She does not yet: the shim calls ast_do_pickup(), which answers the
+/// picker's channel (up to 500 ms, waiting for its first audio frame)
+/// before it moves the picker into the target's place; a 200 from the
+/// callee's phone in that half second is accepted by Dial and then undone,
+/// the callee hung up with "Call completed elsewhere". Answering the
+/// picker before claiming a call would close the window. Run with
+/// `cargo test --release --test races -- --ignored` (docs/reliability.md).
+#[test]
+#[ignore = "known window: the callee's answer during ast_do_pickup()'s answer of the picker is undone"]
+fn callee_who_answers_during_a_pickup_keeps_the_call() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    let rounds = iterations().max(3);
+    // The picker dials 450 to 100 ms before the callee answers.
+    let tally = callee_answers_sweep(&pbx, rounds, -450, -100);
+    eprintln!("callee answers during a pickup: {tally:?}");
+    assert_eq!(tally.taken_over, 0, "{tally:?}");
+}
+
+/// (d) The caller hangs up while a pickup is under way: the hang-up is
+/// requested from Asterisk (`channel request hangup` on the caller's
+/// channel) from 0 to 600 ms after the picker dialed, sweeping from round
+/// to round. Asterisk keeps running, the picker is refused or connected
+/// and then hung up, and the index is empty afterwards.
+#[test]
+fn caller_hangs_up_during_a_pickup() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    let rounds = iterations();
+    let (mut refused, mut connected_then_hung_up, mut connected) = (0, 0, 0);
+    let mut statuses_seen: BTreeSet<String> = BTreeSet::new();
+    for round in 0..rounds {
+        let mut alice = pbx.ringing_phone("alice", 1);
+        let mut caller = Sipp::start(SippSpec {
+            scenario: "uac_call_or_fail.xml",
+            phone: pbx.phone("caller1"),
+            remote: Some((pbx.sip_port, "2001")),
+            calls: 1,
+            hold_ms: 0,
+        });
+        pbx.wait_ringing(1);
+        let caller_channel = pbx
+            .channels()
+            .into_iter()
+            .find(|c| c.name.starts_with("PJSIP/caller1-"))
+            .map(|c| c.name)
+            .expect("the caller's channel");
+        let statuses = pbx.statuses().len();
+        let delay = Duration::from_millis((600 * round / rounds.max(2).saturating_sub(1)) as u64);
+        let mut picker = racer(&pbx, "p0");
+        sleep(delay);
+        pbx.cli(&format!("channel request hangup {caller_channel}"));
+        finish(&mut picker, &format!("round {round}: picker"));
+        finish(&mut caller, &format!("round {round}: caller"));
+        finish(&mut alice, &format!("round {round}: alice"));
+
+        let new_statuses = pbx.statuses()[statuses..].to_vec();
+        match final_response(&picker) {
+            Some(403) => {
+                assert_eq!(new_statuses.len(), 1, "round {round}");
+                assert!(
+                    ["NOCALL", "FAILED"].contains(&new_statuses[0].as_str()),
+                    "round {round}: {new_statuses:?}"
+                );
+                refused += 1;
+            }
+            Some(200) => {
+                // Connected (or answered by the pickup before it failed).
+                if picker.received("BYE").is_empty() {
+                    connected += 1;
+                } else {
+                    connected_then_hung_up += 1;
+                }
+            }
+            other => panic!("round {round}: picker got {other:?}"),
+        }
+        statuses_seen.extend(new_statuses);
+        assert_alive_and_clean(&pbx);
+    }
+    eprintln!(
+        "race (d) caller hangs up during a pickup: {rounds} rounds, picker refused {refused}, \
+         connected then hung up by Asterisk {connected_then_hung_up}, connected until it hung up \
+         itself {connected}; statuses {statuses_seen:?}"
+    );
+}
