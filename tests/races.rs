@@ -98,6 +98,38 @@ fn wait_ringing(pbx: &Pbx, n: usize) -> String {
     )
 }
 
+/// Starts a round's phones with `start` and waits until `n` calls ring.
+/// When they do not within 30 s, one of the phones most likely could not
+/// bind its port (see `finish_picker`) and never took part: every channel is
+/// hung up and the round is set up again, up to three times. Returns the
+/// phones, in the order `start` gave them, and when they were started.
+fn ring_round(pbx: &Pbx, n: usize, start: impl Fn() -> Vec<Sipp>) -> (Vec<Sipp>, Instant) {
+    let want = format!("{n} call(s) ringing");
+    for attempt in 1..=3 {
+        let started = Instant::now();
+        let phones = start();
+        while started.elapsed() < Duration::from_secs(30) {
+            let out = pbx.try_cli("grouppickup show ringing");
+            if out.is_ok_and(|o| o.contains(&want)) {
+                return (phones, started);
+            }
+            sleep(Duration::from_millis(50));
+        }
+        eprintln!(
+            "set-up attempt {attempt}: {n} call(s) did not ring within 30 s; setting up again"
+        );
+        drop(phones);
+        let _ = pbx.try_cli("channel request hangup all");
+        wait_ringing(pbx, 0);
+    }
+    panic!(
+        "{n} call(s) never rang in three attempts\n--- channels:\n{}\n--- log:\n{}",
+        pbx.try_cli("core show channels concise")
+            .unwrap_or_default(),
+        support::tail(&pbx.log(), 40)
+    );
+}
+
 /// Whether a phone answered the INVITE it received (a 200 with CSeq
 /// INVITE among the messages it sent).
 fn answered_invite(sipp: &Sipp) -> bool {
@@ -273,9 +305,11 @@ impl Tally {
 fn one_call_many_pickers(pbx: &Pbx, n: usize) -> Tally {
     let mut tally = Tally::default();
     for round in 0..iterations() {
-        let mut alice = pbx.ringing_phone("alice", 1);
-        let mut caller = pbx.call("caller1", "2001");
-        wait_ringing(pbx, 1);
+        let (phones, _) = ring_round(pbx, 1, || {
+            vec![pbx.ringing_phone("alice", 1), pbx.call("caller1", "2001")]
+        });
+        let mut phones = phones.into_iter();
+        let (mut alice, mut caller) = (phones.next().unwrap(), phones.next().unwrap());
         let (statuses, picked, starts) = (
             pbx.statuses().len(),
             pickups(pbx).len(),
@@ -358,11 +392,12 @@ fn k_calls_and_twice_as_many_pickers() {
     let k = CALLEES.len();
     let mut tally = Tally::default();
     for round in 0..iterations() {
-        let mut callees: Vec<Sipp> = CALLEES.iter().map(|c| pbx.ringing_phone(c, 1)).collect();
-        let mut callers: Vec<Sipp> = (1..=k)
-            .map(|i| pbx.call(&format!("caller{i}"), &format!("200{i}")))
-            .collect();
-        wait_ringing(&pbx, k);
+        let (mut callees, _) = ring_round(&pbx, k, || {
+            let mut phones: Vec<Sipp> = CALLEES.iter().map(|c| pbx.ringing_phone(c, 1)).collect();
+            phones.extend((1..=k).map(|i| pbx.call(&format!("caller{i}"), &format!("200{i}"))));
+            phones
+        });
+        let mut callers = callees.split_off(k);
         let (statuses, picked, starts) = (
             pbx.statuses().len(),
             pickups(&pbx).len(),
@@ -447,15 +482,18 @@ struct AnswerTally {
 fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> AnswerTally {
     let mut tally = AnswerTally::default();
     for round in 0..rounds {
-        let mut alice = Sipp::start(SippSpec {
-            scenario: "uas_answer.xml",
-            phone: pbx.phone("alice"),
-            remote: None,
-            calls: 1,
-            hold_ms: 0,
+        let (phones, start) = ring_round(pbx, 1, || {
+            let alice = Sipp::start(SippSpec {
+                scenario: "uas_answer.xml",
+                phone: pbx.phone("alice"),
+                remote: None,
+                calls: 1,
+                hold_ms: 0,
+            });
+            vec![alice, pbx.call("caller1", "2001")]
         });
-        let start = Instant::now();
-        let mut caller = pbx.call("caller1", "2001");
+        let mut phones = phones.into_iter();
+        let (mut alice, mut caller) = (phones.next().unwrap(), phones.next().unwrap());
         let offset = from_ms + ((to_ms - from_ms) * round as i64) / (rounds.max(2) as i64 - 1);
         let at = Duration::from_millis((1500 + offset) as u64);
         sleep(at.saturating_sub(start.elapsed()));
@@ -567,7 +605,7 @@ fn callee_who_answers_during_a_pickup_keeps_the_call() {
 
 /// (d) The caller hangs up while a pickup is under way: the hang-up is
 /// requested from Asterisk (`channel request hangup` on the caller's
-/// channel) from 0 to 600 ms after the picker dialed, sweeping from round
+/// channel) from 0 to 900 ms after the picker dialed, sweeping from round
 /// to round. Asterisk keeps running, the picker is refused or connected
 /// and then hung up, and the index is empty afterwards.
 #[test]
@@ -576,18 +614,23 @@ fn caller_hangs_up_during_a_pickup() {
     let pbx = office();
     let rounds = iterations();
     let (mut refused, mut connected_then_hung_up, mut connected) = (0, 0, 0);
+    let mut answered_then_failed = 0;
     let mut not_started = 0;
     let mut statuses_seen: std::collections::BTreeMap<String, usize> = Default::default();
     for round in 0..rounds {
-        let mut alice = pbx.ringing_phone("alice", 1);
-        let mut caller = Sipp::start(SippSpec {
-            scenario: "uac_call_or_fail.xml",
-            phone: pbx.phone("caller1"),
-            remote: Some((pbx.sip_port, "2001")),
-            calls: 1,
-            hold_ms: 0,
+        let (phones, _) = ring_round(&pbx, 1, || {
+            let alice = pbx.ringing_phone("alice", 1);
+            let caller = Sipp::start(SippSpec {
+                scenario: "uac_call_or_fail.xml",
+                phone: pbx.phone("caller1"),
+                remote: Some((pbx.sip_port, "2001")),
+                calls: 1,
+                hold_ms: 0,
+            });
+            vec![alice, caller]
         });
-        wait_ringing(&pbx, 1);
+        let mut phones = phones.into_iter();
+        let (mut alice, mut caller) = (phones.next().unwrap(), phones.next().unwrap());
         let caller_channel = pbx
             .channels()
             .into_iter()
@@ -595,7 +638,7 @@ fn caller_hangs_up_during_a_pickup() {
             .map(|c| c.name)
             .expect("the caller's channel");
         let statuses = pbx.statuses().len();
-        let delay = Duration::from_millis((600 * round / rounds.max(2).saturating_sub(1)) as u64);
+        let delay = Duration::from_millis((900 * round / rounds.max(2).saturating_sub(1)) as u64);
         let mut picker = racer(&pbx, "p0");
         sleep(delay);
         pbx.cli(&format!("channel request hangup {caller_channel}"));
@@ -619,11 +662,20 @@ fn caller_hangs_up_during_a_pickup() {
                 refused += 1;
             }
             Some(200) => {
-                // Connected (or answered by the pickup before it failed).
+                // Answered by the pickup, which then either connected it
+                // to the caller or failed because the caller had gone
+                // (FAILED); either way Asterisk hangs the picker up once
+                // the caller is gone, unless the picker hung up first.
+                assert!(
+                    new_statuses.is_empty() || new_statuses == ["FAILED"],
+                    "round {round}: {new_statuses:?}"
+                );
                 if picker.received("BYE").is_empty() {
                     connected += 1;
-                } else {
+                } else if new_statuses.is_empty() {
                     connected_then_hung_up += 1;
+                } else {
+                    answered_then_failed += 1;
                 }
             }
             other => panic!("round {round}: picker got {other:?}"),
@@ -635,6 +687,7 @@ fn caller_hangs_up_during_a_pickup() {
     }
     eprintln!(
         "race (d) caller hangs up during a pickup: {rounds} rounds, picker refused {refused}, \
+         answered, then FAILED and hung up {answered_then_failed}, \
          connected then hung up by Asterisk {connected_then_hung_up}, connected until it hung up \
          itself {connected}, picker could not start {not_started}; statuses {statuses_seen:?}"
     );
