@@ -173,15 +173,28 @@ fn final_response(sipp: &Sipp) -> Option<u16> {
         .next()
 }
 
+/// The Reason of each CANCEL a phone received, one per transaction: on a
+/// loaded machine Asterisk may retransmit a CANCEL before the phone's 200
+/// reaches it, and a retransmission is the same CANCEL.
 fn cancel_reasons(phone: &Sipp) -> Vec<String> {
+    let header = |m: &str, name: &str| {
+        m.lines()
+            .find(|l| l.to_ascii_lowercase().starts_with(name))
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut seen = BTreeSet::new();
     phone
         .received("CANCEL")
         .iter()
+        .filter(|m| seen.insert(header(m, "via:")))
         .map(|m| {
-            m.lines()
-                .find(|l| l.to_ascii_lowercase().starts_with("reason:"))
-                .unwrap_or("(no Reason header)")
-                .to_string()
+            let reason = header(m, "reason:");
+            if reason.is_empty() {
+                "(no Reason header)".to_string()
+            } else {
+                reason
+            }
         })
         .collect()
 }
