@@ -8,6 +8,8 @@ pub mod assignments;
 pub mod config;
 pub mod device;
 pub mod functions;
+#[cfg(test)]
+mod model_tests;
 pub mod notify;
 pub mod number;
 pub mod quote;

@@ -1,0 +1,707 @@
+//! Races in a real Asterisk with real SIP phones (SIPp): several pickers
+//! dialing at once, the callee answering as a picker dials, the caller
+//! hanging up in the middle of a pickup. Whatever the timing, exactly one
+//! party gets each call, every loser is told so, Asterisk keeps running and
+//! nothing stays in the index.
+//!
+//! Each scenario repeats GP_RACE_ITERATIONS times (default 3) on one
+//! Asterisk and prints its tally (run with --nocapture to see it):
+//!
+//! ```sh
+//! GP_RACE_ITERATIONS=50 cargo test --release --test races -- --nocapture
+//! ```
+//!
+//! Pickers dial `8<number>`, the extension that runs GroupPickup and logs
+//! GROUPPICKUP_STATUS when it fails; a picker does not know in advance
+//! whether it will win, so its scenario (uac_race.xml) takes either a 200
+//! or a 403.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+use support::{Pbx, PbxSpec, Phone, Sipp, SippSpec};
+
+const CONF: &str = "\
+[general]
+context = grouppickup
+
+[office]
+type = range
+start = *100
+end = *199
+
+[alice]
+type = user
+endpoint = PJSIP/alice
+group = *101
+
+[carol]
+type = user
+endpoint = PJSIP/carol
+group = *101
+
+[frank]
+type = user
+endpoint = PJSIP/frank
+group = *101
+";
+
+const DIALPLAN: &str = "\
+exten => 2001,1,Dial(PJSIP/alice,60)
+exten => 2002,1,Dial(PJSIP/carol,60)
+exten => 2003,1,Dial(PJSIP/frank,60)
+";
+
+const CALLEES: [&str; 3] = ["alice", "carol", "frank"];
+const PICKERS: usize = 8;
+const WAIT: Duration = Duration::from_secs(60);
+
+/// The scenarios share two cores with whatever else runs: one at a time.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn iterations() -> usize {
+    std::env::var("GP_RACE_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+}
+
+fn office() -> Pbx {
+    let mut names: Vec<String> = CALLEES.iter().map(|s| s.to_string()).collect();
+    names.extend((1..=3).map(|i| format!("caller{i}")));
+    names.extend((0..PICKERS).map(|i| format!("p{i}")));
+    Pbx::start(PbxSpec {
+        phones: names.iter().map(|n| Phone::new(n)).collect(),
+        grouppickup_conf: CONF.to_string(),
+        dialplan: DIALPLAN.to_string(),
+        endpoint_options: String::new(),
+        files: Vec::new(),
+    })
+}
+
+/// Like `Pbx::wait_ringing`, with a minute's patience: in the test root,
+/// Asterisk looks up the machine's host name for every new channel, and
+/// with no name server reachable that lookup now and then takes ten
+/// seconds (`getaddrinfo("vm", ...): Temporary failure in name resolution`
+/// in Asterisk's log).
+fn wait_ringing(pbx: &Pbx, n: usize) -> String {
+    pbx.wait_for(
+        &format!("{n} ringing call(s)"),
+        Duration::from_secs(90),
+        |p| {
+            let out = p.try_cli("grouppickup show ringing").ok()?;
+            out.contains(&format!("{n} call(s) ringing")).then_some(out)
+        },
+    )
+}
+
+/// Starts a round's phones with `start` and waits until `n` calls ring.
+/// When they do not within 30 s, one of the phones most likely could not
+/// bind its port (see `finish_picker`) and never took part: every channel is
+/// hung up and the round is set up again, up to three times. Returns the
+/// phones, in the order `start` gave them, and when they were started.
+fn ring_round(pbx: &Pbx, n: usize, start: impl Fn() -> Vec<Sipp>) -> (Vec<Sipp>, Instant) {
+    let want = format!("{n} call(s) ringing");
+    for attempt in 1..=3 {
+        let started = Instant::now();
+        let phones = start();
+        while started.elapsed() < Duration::from_secs(30) {
+            let out = pbx.try_cli("grouppickup show ringing");
+            if out.is_ok_and(|o| o.contains(&want)) {
+                return (phones, started);
+            }
+            sleep(Duration::from_millis(50));
+        }
+        eprintln!(
+            "set-up attempt {attempt}: {n} call(s) did not ring within 30 s; setting up again"
+        );
+        drop(phones);
+        let _ = pbx.try_cli("channel request hangup all");
+        wait_ringing(pbx, 0);
+    }
+    panic!(
+        "{n} call(s) never rang in three attempts\n--- channels:\n{}\n--- log:\n{}",
+        pbx.try_cli("core show channels concise")
+            .unwrap_or_default(),
+        support::tail(&pbx.log(), 40)
+    );
+}
+
+/// Whether a phone answered the INVITE it received (a 200 with CSeq
+/// INVITE among the messages it sent).
+fn answered_invite(sipp: &Sipp) -> bool {
+    sipp.messages()
+        .split("----------------------------------------------- ")
+        .filter(|m| m.contains("message sent"))
+        .any(|m| {
+            m.lines().any(|l| l.starts_with("SIP/2.0 200"))
+                && m.lines().any(|l| {
+                    let l = l.to_ascii_lowercase();
+                    l.starts_with("cseq:") && l.ends_with("invite")
+                })
+        })
+}
+
+/// A picker that races: dials `8*101`, takes a 200 or a 403.
+fn racer(pbx: &Pbx, name: &str) -> Sipp {
+    Sipp::start(SippSpec {
+        scenario: "uac_race.xml",
+        phone: pbx.phone(name),
+        remote: Some((pbx.sip_port, "8*101")),
+        calls: 1,
+        hold_ms: 0,
+    })
+}
+
+/// The final response a UAC got to its INVITE.
+fn final_response(sipp: &Sipp) -> Option<u16> {
+    sipp.messages()
+        .split("----------------------------------------------- ")
+        .filter(|m| m.contains("message received"))
+        .filter_map(|m| {
+            let status = m.lines().find(|l| l.starts_with("SIP/2.0 "))?;
+            let is_invite = m.lines().any(|l| {
+                let l = l.to_ascii_lowercase();
+                l.starts_with("cseq:") && l.ends_with("invite")
+            });
+            let code: u16 = status.split_whitespace().nth(1)?.parse().ok()?;
+            (is_invite && code >= 200).then_some(code)
+        })
+        .next()
+}
+
+/// The Reason of each CANCEL a phone received, one per transaction: on a
+/// loaded machine Asterisk may retransmit a CANCEL before the phone's 200
+/// reaches it, and a retransmission is the same CANCEL.
+fn cancel_reasons(phone: &Sipp) -> Vec<String> {
+    let header = |m: &str, name: &str| {
+        m.lines()
+            .find(|l| l.to_ascii_lowercase().starts_with(name))
+            .unwrap_or("")
+            .to_string()
+    };
+    let mut seen = BTreeSet::new();
+    phone
+        .received("CANCEL")
+        .iter()
+        .filter(|m| seen.insert(header(m, "via:")))
+        .map(|m| {
+            let reason = header(m, "reason:");
+            if reason.is_empty() {
+                "(no Reason header)".to_string()
+            } else {
+                reason
+            }
+        })
+        .collect()
+}
+
+/// The module's "picked up" log lines so far: (picker channel, caller).
+fn pickups(pbx: &Pbx) -> Vec<(String, String)> {
+    pbx.log()
+        .lines()
+        .filter_map(|l| {
+            let rest = l.split("grouppickup: ").nth(1)?;
+            let (picker, rest) = rest.split_once(" picked up the call from ")?;
+            let caller = rest.split_whitespace().next()?;
+            Some((picker.to_string(), caller.to_string()))
+        })
+        .collect()
+}
+
+/// How far apart (ms) the GroupPickup applications of this round started,
+/// from Asterisk's log timestamps; None when they cannot be read.
+fn start_spread_ms(pbx: &Pbx, skip: usize) -> Option<i64> {
+    let stamps: Vec<i64> = pbx
+        .log()
+        .lines()
+        .filter(|l| l.contains("Executing [8*101@internal:1] GroupPickup"))
+        .skip(skip)
+        .filter_map(|l| {
+            // [2026-11-28 17:00:54.123] ...
+            let time = l.get(12..24)?;
+            let mut parts = time.split([':', '.']);
+            let (h, m, s, ms) = (
+                parts.next()?.parse::<i64>().ok()?,
+                parts.next()?.parse::<i64>().ok()?,
+                parts.next()?.parse::<i64>().ok()?,
+                parts.next()?.parse::<i64>().ok()?,
+            );
+            Some(((h * 60 + m) * 60 + s) * 1000 + ms)
+        })
+        .collect();
+    Some(stamps.iter().max()? - stamps.iter().min()?)
+}
+
+fn group_pickup_starts(pbx: &Pbx) -> usize {
+    pbx.log()
+        .matches("Executing [8*101@internal:1] GroupPickup")
+        .count()
+}
+
+fn assert_alive_and_clean(pbx: &Pbx) {
+    let uptime = pbx.try_cli("core show uptime");
+    assert!(
+        uptime.as_deref().is_ok_and(|u| u.contains("uptime")),
+        "Asterisk does not answer any more: {uptime:?}\n{}",
+        support::tail(&pbx.console_log(), 40)
+    );
+    wait_ringing(pbx, 0);
+}
+
+fn finish(sipp: &mut Sipp, what: &str) {
+    if let Err(e) = sipp.wait(WAIT) {
+        panic!(
+            "{what}: {e}\n--- messages:\n{}",
+            support::tail(&sipp.messages(), 60)
+        );
+    }
+}
+
+/// Waits for a racing picker. False when its SIPp could not even start:
+/// the harness picks free ports a moment before SIPp binds them, and on a
+/// shared machine another process can take one in between. Such a picker
+/// never dialed; the round goes on without it.
+fn finish_picker(sipp: &mut Sipp, what: &str) -> bool {
+    match sipp.wait(WAIT) {
+        Ok(()) => true,
+        Err(e)
+            if e.contains("Address already in use")
+                && !sipp.messages().contains("message sent") =>
+        {
+            eprintln!(
+                "{what} {}: SIPp could not bind its port and did not dial",
+                sipp.name
+            );
+            false
+        }
+        Err(e) => panic!(
+            "{what}: {e}\n--- messages:\n{}",
+            support::tail(&sipp.messages(), 60)
+        ),
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    rounds: usize,
+    wins: usize,
+    nocall: usize,
+    /// Pickers whose SIPp could not start (see `finish_picker`).
+    not_started: usize,
+    /// Per round: how far apart the pickers' GroupPickup started (ms).
+    spreads_ms: Vec<i64>,
+}
+
+impl Tally {
+    fn spread(&self) -> String {
+        let mut s = self.spreads_ms.clone();
+        s.sort_unstable();
+        if s.is_empty() {
+            return "start spread unknown".to_string();
+        }
+        format!(
+            "GroupPickup starts {} ms apart (median), {} of {} rounds within 20 ms, at most {} ms",
+            s[s.len() / 2],
+            s.iter().filter(|v| **v <= 20).count(),
+            s.len(),
+            s[s.len() - 1]
+        )
+    }
+}
+
+/// (a) One call ringing, n pickers at once: exactly one is connected to the
+/// caller, every other one gets NOCALL.
+fn one_call_many_pickers(pbx: &Pbx, n: usize) -> Tally {
+    let mut tally = Tally::default();
+    for round in 0..iterations() {
+        let (phones, _) = ring_round(pbx, 1, || {
+            vec![pbx.ringing_phone("alice", 1), pbx.call("caller1", "2001")]
+        });
+        let mut phones = phones.into_iter();
+        let (mut alice, mut caller) = (phones.next().unwrap(), phones.next().unwrap());
+        let (statuses, picked, starts) = (
+            pbx.statuses().len(),
+            pickups(pbx).len(),
+            group_pickup_starts(pbx),
+        );
+
+        let mut pickers: Vec<Sipp> = (0..n).map(|i| racer(pbx, &format!("p{i}"))).collect();
+        let started = pickers.len();
+        pickers.retain_mut(|p| finish_picker(p, &format!("n={n} round {round}: picker")));
+        tally.not_started += started - pickers.len();
+        let n = pickers.len();
+        assert!(n > 0, "round {round}: no picker could start");
+        finish(&mut caller, "caller");
+        finish(&mut alice, "alice");
+
+        let finals: Vec<Option<u16>> = pickers.iter().map(final_response).collect();
+        let winners: Vec<&Sipp> = pickers
+            .iter()
+            .filter(|p| final_response(p) == Some(200))
+            .collect();
+        let losers = finals.iter().filter(|f| **f == Some(403)).count();
+        assert_eq!(
+            (winners.len(), losers),
+            (1, n - 1),
+            "n={n} round {round}: final responses {finals:?}"
+        );
+        let new_statuses = pbx.statuses()[statuses..].to_vec();
+        assert_eq!(new_statuses, vec!["NOCALL"; n - 1], "n={n} round {round}");
+        let new_pickups = pickups(pbx)[picked..].to_vec();
+        assert_eq!(new_pickups.len(), 1, "n={n} round {round}: {new_pickups:?}");
+        assert!(
+            new_pickups[0]
+                .0
+                .starts_with(&format!("PJSIP/{}-", winners[0].name))
+                && new_pickups[0].1 == "caller1",
+            "n={n} round {round}: {new_pickups:?}, SIP winner {}",
+            winners[0].name
+        );
+        let reasons = cancel_reasons(&alice);
+        assert!(
+            reasons.len() == 1 && reasons[0].contains("cause=200"),
+            "n={n} round {round}: alice's CANCELs {reasons:?}"
+        );
+        assert_alive_and_clean(pbx);
+
+        tally.rounds += 1;
+        tally.wins += winners.len();
+        tally.nocall += new_statuses.len();
+        tally.spreads_ms.extend(start_spread_ms(pbx, starts));
+    }
+    eprintln!(
+        "race (a) 1 call, {n} pickers: {} rounds, {} connected, {} NOCALL, {} picker(s) could not start; {}",
+        tally.rounds,
+        tally.wins,
+        tally.nocall,
+        tally.not_started,
+        tally.spread()
+    );
+    tally
+}
+
+#[test]
+fn one_call_and_two_four_eight_pickers_at_once() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    for n in [2, 4, 8] {
+        let tally = one_call_many_pickers(&pbx, n);
+        assert_eq!(tally.wins, tally.rounds);
+    }
+    let stats = pbx.cli("grouppickup show stats");
+    assert!(stats.contains("Pickups"), "{stats}");
+}
+
+/// (b) k calls ringing, 2k pickers at once: exactly k are connected, each
+/// to a different caller.
+#[test]
+fn k_calls_and_twice_as_many_pickers() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    let k = CALLEES.len();
+    let mut tally = Tally::default();
+    for round in 0..iterations() {
+        let (mut callees, _) = ring_round(&pbx, k, || {
+            let mut phones: Vec<Sipp> = CALLEES.iter().map(|c| pbx.ringing_phone(c, 1)).collect();
+            phones.extend((1..=k).map(|i| pbx.call(&format!("caller{i}"), &format!("200{i}"))));
+            phones
+        });
+        let mut callers = callees.split_off(k);
+        let (statuses, picked, starts) = (
+            pbx.statuses().len(),
+            pickups(&pbx).len(),
+            group_pickup_starts(&pbx),
+        );
+
+        let mut pickers: Vec<Sipp> = (0..2 * k).map(|i| racer(&pbx, &format!("p{i}"))).collect();
+        pickers.retain_mut(|p| finish_picker(p, &format!("round {round}: picker")));
+        tally.not_started += 2 * k - pickers.len();
+        assert!(
+            pickers.len() >= k,
+            "round {round}: fewer pickers than calls could start"
+        );
+        for c in callers.iter_mut().chain(callees.iter_mut()) {
+            finish(c, &format!("round {round}: caller/callee"));
+        }
+
+        let finals: Vec<Option<u16>> = pickers.iter().map(final_response).collect();
+        let wins = finals.iter().filter(|f| **f == Some(200)).count();
+        let refused = finals.iter().filter(|f| **f == Some(403)).count();
+        let losers = pickers.len() - k;
+        assert_eq!((wins, refused), (k, losers), "round {round}: {finals:?}");
+        let new_statuses = pbx.statuses()[statuses..].to_vec();
+        assert_eq!(new_statuses, vec!["NOCALL"; losers], "round {round}");
+        let new_pickups = pickups(&pbx)[picked..].to_vec();
+        let callers_taken: BTreeSet<&str> = new_pickups.iter().map(|p| p.1.as_str()).collect();
+        let pickers_connected: BTreeSet<&str> = new_pickups.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(
+            (
+                new_pickups.len(),
+                callers_taken.len(),
+                pickers_connected.len()
+            ),
+            (k, k, k),
+            "round {round}: every caller to a different picker: {new_pickups:?}"
+        );
+        for callee in &callees {
+            let reasons = cancel_reasons(callee);
+            assert!(
+                reasons.len() == 1 && reasons[0].contains("cause=200"),
+                "round {round}: {}: {reasons:?}",
+                callee.name
+            );
+        }
+        assert_alive_and_clean(&pbx);
+
+        tally.rounds += 1;
+        tally.wins += wins;
+        tally.nocall += new_statuses.len();
+        tally.spreads_ms.extend(start_spread_ms(&pbx, starts));
+    }
+    eprintln!(
+        "race (b) {k} calls, {} pickers: {} rounds, {} connected, {} NOCALL, {} picker(s) could not start; {}",
+        2 * k,
+        tally.rounds,
+        tally.wins,
+        tally.nocall,
+        tally.not_started,
+        tally.spread()
+    );
+}
+
+#[derive(Default, Debug)]
+struct AnswerTally {
+    /// The picker got the call; alice was cancelled before she answered
+    /// (or her answer crossed the CANCEL).
+    picker_won: usize,
+    crossed: usize,
+    /// The picker got the call although alice had answered and been
+    /// connected: Asterisk then hung her up ("completed elsewhere").
+    taken_over: usize,
+    /// Alice answered and kept the call; the picker got NOCALL.
+    callee_won: usize,
+    /// Rounds in which the picker's SIPp could not start.
+    not_started: usize,
+}
+
+/// (c) The callee answers (uas_answer.xml: 1.5 s after ringing) as a
+/// picker dials, the picker's moment sweeping from `from_ms` to `to_ms`
+/// around the answer over the rounds. At the end exactly one of them has
+/// the caller.
+fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> AnswerTally {
+    let mut tally = AnswerTally::default();
+    for round in 0..rounds {
+        let (phones, start) = ring_round(pbx, 1, || {
+            let alice = Sipp::start(SippSpec {
+                scenario: "uas_answer.xml",
+                phone: pbx.phone("alice"),
+                remote: None,
+                calls: 1,
+                hold_ms: 0,
+            });
+            vec![alice, pbx.call("caller1", "2001")]
+        });
+        let mut phones = phones.into_iter();
+        let (mut alice, mut caller) = (phones.next().unwrap(), phones.next().unwrap());
+        let offset = from_ms + ((to_ms - from_ms) * round as i64) / (rounds.max(2) as i64 - 1);
+        let at = Duration::from_millis((1500 + offset) as u64);
+        sleep(at.saturating_sub(start.elapsed()));
+        let (statuses, picked) = (pbx.statuses().len(), pickups(pbx).len());
+        let mut picker = racer(pbx, "p0");
+        let dialed = finish_picker(&mut picker, &format!("round {round}: picker"));
+        finish(&mut alice, &format!("round {round}: alice"));
+        finish(&mut caller, &format!("round {round}: caller"));
+        if !dialed {
+            tally.not_started += 1;
+            assert_alive_and_clean(pbx);
+            continue;
+        }
+
+        let new_pickups = pickups(pbx)[picked..].to_vec();
+        let new_statuses = pbx.statuses()[statuses..].to_vec();
+        let alice_cancelled = !alice.received("CANCEL").is_empty();
+        let alice_answered = answered_invite(&alice);
+        let alice_hung_up_by_pbx = alice.received("BYE");
+        let context = || {
+            format!(
+                "round {round} (picker at {offset:+} ms): pickups {new_pickups:?}, statuses {new_statuses:?}\n\
+                 --- alice:\n{}\n--- log:\n{}",
+                alice.messages(),
+                support::tail(&pbx.log(), 15)
+            )
+        };
+        match final_response(&picker) {
+            Some(200) => {
+                // The picker has the caller, to the end: it hangs up itself.
+                assert_eq!(new_pickups.len(), 1, "{}", context());
+                assert!(new_statuses.is_empty(), "{}", context());
+                assert!(
+                    picker.received("BYE").is_empty(),
+                    "the picker lost the caller: {}",
+                    context()
+                );
+                if alice_cancelled {
+                    tally.picker_won += 1;
+                    if alice_answered {
+                        tally.crossed += 1;
+                    }
+                } else {
+                    assert!(
+                        alice_answered
+                            && alice_hung_up_by_pbx.len() == 1
+                            && alice_hung_up_by_pbx[0].contains("cause=200"),
+                        "picker connected, alice neither cancelled nor hung up as answered elsewhere: {}",
+                        context()
+                    );
+                    tally.taken_over += 1;
+                }
+            }
+            Some(403) => {
+                // Alice has the caller, to the end: she hangs up herself.
+                assert!(new_pickups.is_empty(), "{}", context());
+                assert_eq!(new_statuses, ["NOCALL"], "{}", context());
+                assert!(
+                    alice_answered && !alice_cancelled && alice_hung_up_by_pbx.is_empty(),
+                    "picker refused, but alice did not keep the call: {}",
+                    context()
+                );
+                tally.callee_won += 1;
+            }
+            other => panic!("picker got {other:?}: {}", context()),
+        }
+        assert_alive_and_clean(pbx);
+    }
+    tally
+}
+
+#[test]
+fn callee_answers_as_a_picker_dials() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    let rounds = iterations();
+    let tally = callee_answers_sweep(&pbx, rounds, -700, 300);
+    eprintln!(
+        "race (c) callee answers as a picker dials (-700..+300 ms): {rounds} rounds, \
+         picker won {} (answer crossed the CANCEL {}), picker took over after the callee \
+         answered {}, callee kept the call {}, picker could not start {}",
+        tally.picker_won, tally.crossed, tally.taken_over, tally.callee_won, tally.not_started
+    );
+    assert_eq!(
+        tally.picker_won + tally.taken_over + tally.callee_won + tally.not_started,
+        rounds
+    );
+}
+
+/// A callee who answers while a pickup is under way should keep the call.
+/// She does not yet: the shim calls ast_do_pickup(), which answers the
+/// picker's channel (up to 500 ms, waiting for its first audio frame)
+/// before it moves the picker into the target's place; a 200 from the
+/// callee's phone in that half second is accepted by Dial and then undone,
+/// the callee hung up with "Call completed elsewhere". Answering the
+/// picker before claiming a call would close the window. Run with
+/// `cargo test --release --test races -- --ignored` (docs/reliability.md).
+#[test]
+#[ignore = "known window: the callee's answer during ast_do_pickup()'s answer of the picker is undone"]
+fn callee_who_answers_during_a_pickup_keeps_the_call() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    let rounds = iterations().max(3);
+    // The picker dials 450 to 100 ms before the callee answers.
+    let tally = callee_answers_sweep(&pbx, rounds, -450, -100);
+    eprintln!("callee answers during a pickup: {tally:?}");
+    assert_eq!(tally.taken_over, 0, "{tally:?}");
+}
+
+/// (d) The caller hangs up while a pickup is under way: the hang-up is
+/// requested from Asterisk (`channel request hangup` on the caller's
+/// channel) from 0 to 900 ms after the picker dialed, sweeping from round
+/// to round. Asterisk keeps running, the picker is refused or connected
+/// and then hung up, and the index is empty afterwards.
+#[test]
+fn caller_hangs_up_during_a_pickup() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    let rounds = iterations();
+    let (mut refused, mut connected_then_hung_up, mut connected) = (0, 0, 0);
+    let mut answered_then_failed = 0;
+    let mut not_started = 0;
+    let mut statuses_seen: std::collections::BTreeMap<String, usize> = Default::default();
+    for round in 0..rounds {
+        let (phones, _) = ring_round(&pbx, 1, || {
+            let alice = pbx.ringing_phone("alice", 1);
+            let caller = Sipp::start(SippSpec {
+                scenario: "uac_call_or_fail.xml",
+                phone: pbx.phone("caller1"),
+                remote: Some((pbx.sip_port, "2001")),
+                calls: 1,
+                hold_ms: 0,
+            });
+            vec![alice, caller]
+        });
+        let mut phones = phones.into_iter();
+        let (mut alice, mut caller) = (phones.next().unwrap(), phones.next().unwrap());
+        let caller_channel = pbx
+            .channels()
+            .into_iter()
+            .find(|c| c.name.starts_with("PJSIP/caller1-"))
+            .map(|c| c.name)
+            .expect("the caller's channel");
+        let statuses = pbx.statuses().len();
+        let delay = Duration::from_millis((900 * round / rounds.max(2).saturating_sub(1)) as u64);
+        let mut picker = racer(&pbx, "p0");
+        sleep(delay);
+        pbx.cli(&format!("channel request hangup {caller_channel}"));
+        let dialed = finish_picker(&mut picker, &format!("round {round}: picker"));
+        finish(&mut caller, &format!("round {round}: caller"));
+        finish(&mut alice, &format!("round {round}: alice"));
+        if !dialed {
+            not_started += 1;
+            assert_alive_and_clean(&pbx);
+            continue;
+        }
+
+        let new_statuses = pbx.statuses()[statuses..].to_vec();
+        match final_response(&picker) {
+            Some(403) => {
+                assert_eq!(new_statuses.len(), 1, "round {round}");
+                assert!(
+                    ["NOCALL", "FAILED"].contains(&new_statuses[0].as_str()),
+                    "round {round}: {new_statuses:?}"
+                );
+                refused += 1;
+            }
+            Some(200) => {
+                // Answered by the pickup, which then either connected it
+                // to the caller or failed because the caller had gone
+                // (FAILED); either way Asterisk hangs the picker up once
+                // the caller is gone, unless the picker hung up first.
+                assert!(
+                    new_statuses.is_empty() || new_statuses == ["FAILED"],
+                    "round {round}: {new_statuses:?}"
+                );
+                if picker.received("BYE").is_empty() {
+                    connected += 1;
+                } else if new_statuses.is_empty() {
+                    connected_then_hung_up += 1;
+                } else {
+                    answered_then_failed += 1;
+                }
+            }
+            other => panic!("round {round}: picker got {other:?}"),
+        }
+        for status in new_statuses {
+            *statuses_seen.entry(status).or_default() += 1;
+        }
+        assert_alive_and_clean(&pbx);
+    }
+    eprintln!(
+        "race (d) caller hangs up during a pickup: {rounds} rounds, picker refused {refused}, \
+         answered, then FAILED and hung up {answered_then_failed}, \
+         connected then hung up by Asterisk {connected_then_hung_up}, connected until it hung up \
+         itself {connected}, picker could not start {not_started}; statuses {statuses_seen:?}"
+    );
+}
