@@ -535,6 +535,18 @@ fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> A
             )
         };
         match final_response(&picker) {
+            Some(200) if new_pickups.is_empty() => {
+                // The picker was answered once it held the call, then found
+                // the callee had answered first: NOCALL, and the PBX hangs
+                // the picker up. Alice has the caller, to the end.
+                assert_eq!(new_statuses, ["NOCALL"], "{}", context());
+                assert!(
+                    alice_answered && !alice_cancelled && alice_hung_up_by_pbx.is_empty(),
+                    "picker refused, but alice did not keep the call: {}",
+                    context()
+                );
+                tally.callee_won += 1;
+            }
             Some(200) => {
                 // The picker has the caller, to the end: it hangs up itself.
                 assert_eq!(new_pickups.len(), 1, "{}", context());
@@ -596,16 +608,13 @@ fn callee_answers_as_a_picker_dials() {
     );
 }
 
-/// A callee who answers while a pickup is under way should keep the call.
-/// She does not yet: the shim calls ast_do_pickup(), which answers the
-/// picker's channel (up to 500 ms, waiting for its first audio frame)
-/// before it moves the picker into the target's place; a 200 from the
-/// callee's phone in that half second is accepted by Dial and then undone,
-/// the callee hung up with "Call completed elsewhere". Answering the
-/// picker before claiming a call would close the window. Run with
-/// `cargo test --release --test races -- --ignored` (docs/reliability.md).
+/// A callee who answers while a pickup is under way keeps the call.
+/// ast_do_pickup() answers the picker's channel (up to 500 ms, waiting for
+/// its first audio frame) before it moves the picker into the target's
+/// place; a 200 from the callee's phone in that half second used to be
+/// accepted by Dial and then undone. The module now answers the picker
+/// first and re-checks the leg right before the pickup.
 #[test]
-#[ignore = "known window: the callee's answer during ast_do_pickup()'s answer of the picker is undone"]
 fn callee_who_answers_during_a_pickup_keeps_the_call() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let pbx = office();
@@ -675,12 +684,16 @@ fn caller_hangs_up_during_a_pickup() {
                 refused += 1;
             }
             Some(200) => {
-                // Answered by the pickup, which then either connected it
-                // to the caller or failed because the caller had gone
-                // (FAILED); either way Asterisk hangs the picker up once
-                // the caller is gone, unless the picker hung up first.
+                // Answered once it held the call, then either connected
+                // to the caller, or refused because the caller had gone
+                // (NOCALL when the leg was gone at the re-check, FAILED when
+                // it went during the pickup itself); either way Asterisk
+                // hangs the picker up once the caller is gone, unless the
+                // picker hung up first.
                 assert!(
-                    new_statuses.is_empty() || new_statuses == ["FAILED"],
+                    new_statuses.is_empty()
+                        || new_statuses == ["FAILED"]
+                        || new_statuses == ["NOCALL"],
                     "round {round}: {new_statuses:?}"
                 );
                 if picker.received("BYE").is_empty() {
@@ -700,7 +713,7 @@ fn caller_hangs_up_during_a_pickup() {
     }
     eprintln!(
         "race (d) caller hangs up during a pickup: {rounds} rounds, picker refused {refused}, \
-         answered, then FAILED and hung up {answered_then_failed}, \
+         answered, then refused and hung up {answered_then_failed}, \
          connected then hung up by Asterisk {connected_then_hung_up}, connected until it hung up \
          itself {connected}, picker could not start {not_started}; statuses {statuses_seen:?}"
     );

@@ -647,15 +647,11 @@ fn threads_hammering_one_registry_keep_the_invariants() {
     hammer(false);
 }
 
-/// A leg that starts ringing while a reload moves its user can be filed
-/// under the user's old group and stay there: `Registry::on_leg` reads the
-/// configuration before it takes the index lock, so `replace_config` can
-/// swap the configuration and regroup the index in between. Found by this
-/// test (a few times in 60,000 rings on two cores); run it with
-/// `cargo test --release --lib -- --ignored` once `on_leg` reads the
-/// configuration under the index lock.
+/// A leg that starts ringing while a reload moves its user is filed under
+/// the user's new group. This test found the race when `Registry::on_leg`
+/// read the configuration before taking the index lock (a few times in
+/// 60,000 rings on two cores); it now reads it under the lock.
 #[test]
-#[ignore = "known race in Registry::on_leg during a reload (docs/reliability.md)"]
 fn a_call_ringing_during_a_reload_follows_its_user() {
     hammer(true);
 }
