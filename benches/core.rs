@@ -18,6 +18,8 @@ mod bigconf;
 
 use crate::core::arbiter::{LegEvent, Picker, Registry};
 use crate::core::config::{sections_from_text, Config};
+use crate::core::device::device_of_channel;
+use crate::core::ringing::{Leg, RingingIndex, RingingLeg};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
@@ -201,6 +203,53 @@ fn main() {
     }
     ring.row("register a ringing leg (event -> index)");
     stop.row("remove it (leg stops ringing)");
+
+    // Where registering goes: finding the user of the channel's device,
+    // and the index insert itself (a separate index of 10,000 calls).
+    let names: Vec<String> = (0..BATCH)
+        .map(|i| format!("{}-{i:08x}", bigconf::user_device(rng.below(USERS))))
+        .collect();
+    let mut lookup = Samples(Vec::new());
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        for name in &names {
+            black_box(device_of_channel(black_box(name)).and_then(|d| config.user_of_device(d)));
+        }
+        lookup.add(t.elapsed(), BATCH);
+    }
+    lookup.row("  of which: channel name -> user");
+    let mut index = RingingIndex::default();
+    let now = Instant::now();
+    let user = bigconf::user_name(7);
+    let group = config.resolve(&bigconf::group_number(7)).unwrap();
+    let index_leg = |leg: &LegText| RingingLeg {
+        leg: Leg {
+            uniqueid: leg.uniqueid.clone(),
+            name: leg.name.clone(),
+        },
+        user: &user,
+        group,
+        linkedid: &leg.linkedid,
+        caller_number: "4255550199",
+        caller_name: "Outside caller",
+    };
+    for leg in &ringing {
+        index.ring(index_leg(leg), now);
+    }
+    let mut insert = Samples(Vec::new());
+    for _ in 0..ROUNDS {
+        let batch: Vec<LegText> = (0..BATCH).map(|_| new_leg(&mut rng)).collect();
+        let legs: Vec<RingingLeg<'_>> = batch.iter().map(index_leg).collect();
+        let t = Instant::now();
+        for leg in legs {
+            black_box(index.ring(leg, now));
+        }
+        insert.add(t.elapsed(), BATCH);
+        for leg in &batch {
+            index.stop(&leg.uniqueid);
+        }
+    }
+    insert.row("  of which: index insert (RingingIndex::ring)");
 
     // Claim the oldest call of a group that has one (resolve + policy +
     // claim), then finish it as a completed pickup; the claimed calls are

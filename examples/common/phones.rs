@@ -59,16 +59,28 @@ impl LongSipp {
             .arg("-trace_stat")
             .arg("-stf")
             .arg(dir.join("stats.csv"))
+            .args(["-fd", "1"])
             .args(&spec.extra)
+            .args(if std::env::var_os("GP_TRACE").is_some() {
+                vec![
+                    "-trace_msg".to_string(),
+                    "-message_file".to_string(),
+                    dir.join("messages.log").display().to_string(),
+                ]
+            } else {
+                Vec::new()
+            })
             .current_dir(&dir)
             .stdin(Stdio::null())
             .stdout(fs::File::create(dir.join("stdout.log")).unwrap())
             .stderr(fs::File::create(dir.join("stderr.log")).unwrap());
         if let Some((_, service)) = spec.remote {
             cmd.args(["-s", service])
-                .args(["-r", &format!("{}", (spec.rate * 1000.0).round() as u64)])
+                .args(["-r", &format!("{}", spec.rate)])
                 .args(["-rp", "1000"])
                 .args(["-l", &spec.limit.to_string()]);
+        } else {
+            cmd.args(["-l", "100000"]);
         }
         let child = cmd
             .spawn()
