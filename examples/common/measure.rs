@@ -37,6 +37,22 @@ pub fn cpu_ticks(pid: u32) -> u64 {
     get(14).unwrap_or(0) + get(15).unwrap_or(0)
 }
 
+/// How many file descriptors a process has open.
+pub fn open_fds(pid: u32) -> usize {
+    fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count())
+}
+
+/// The soft limit on a process's open files.
+pub fn fd_limit(pid: u32) -> String {
+    fs::read_to_string(format!("/proc/{pid}/limits"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3))
+        .unwrap_or("?")
+        .to_string()
+}
+
 /// Resident memory of a process, in kB.
 pub fn rss_kb(pid: u32) -> u64 {
     fs::read_to_string(format!("/proc/{pid}/status"))
