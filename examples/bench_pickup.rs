@@ -180,6 +180,8 @@ struct Row {
     channels: usize,
     ringing_bg: usize,
     search: [Vec<f64>; 3],
+    /// Asterisk CPU ms per search attempt (ours, native, dialplan only).
+    search_cpu: [f64; 3],
     e2e: [Vec<f64>; 2],
     cpu_ms: [f64; 2],
     /// cpu_ms less the idle rate over the time each pickup took.
@@ -511,6 +513,7 @@ impl Bench {
             (cpu_ticks(self.pid) - t0) as f64 * TICK_MS / started.elapsed().as_secs_f64();
 
         // Search only, in blocks, alternating.
+        let mut search_ticks = [0u64; 3];
         for block in 0..4 {
             let per = o.searches / 4;
             let order = if block % 2 == 0 {
@@ -524,9 +527,15 @@ impl Bench {
                     "native" => 1,
                     _ => 2,
                 };
+                let t0 = cpu_ticks(self.pid);
                 let mut s = self.searches(name, per);
+                search_ticks[slot] += cpu_ticks(self.pid) - t0;
                 row.search[slot].append(&mut s);
             }
+        }
+
+        for (slot, ticks) in search_ticks.iter().enumerate() {
+            row.search_cpu[slot] = *ticks as f64 * TICK_MS / row.search[slot].len().max(1) as f64;
         }
 
         // End to end, alternating one of each; CPU ticks summed per kind.
@@ -640,23 +649,41 @@ fn print_tables(rows: &[Row]) {
         "Target search (ms; an attempt in a group where nothing rings, timed in the dialplan)"
     );
     println!(
-        "{:>9} {:>7} | {:>8} {:>8} | {:>8} {:>8} | {:>8} | {:>8}",
-        "channels", "ringing", "ours p50", "p95", "nat. p50", "p95", "ratio", "dialplan"
+        "{:>9} {:>7} | {:>8} {:>8} {:>6} | {:>8} {:>8} {:>6} | {:>7} | {:>8} {:>6} | {:>7}",
+        "channels",
+        "ringing",
+        "ours p50",
+        "p95",
+        "cpu",
+        "nat. p50",
+        "p95",
+        "cpu",
+        "ratio",
+        "dialplan",
+        "cpu",
+        "net"
     );
     for r in rows {
-        let (o, n) = (med(&r.search[0]), med(&r.search[1]));
+        let (o, n, d) = (med(&r.search[0]), med(&r.search[1]), med(&r.search[2]));
         println!(
-            "{:>9} {:>7} | {:>8.3} {:>8.3} | {:>8.3} {:>8.3} | {:>7.1}x | {:>8.3}",
+            "{:>9} {:>7} | {:>8.3} {:>8.3} {:>6.3} | {:>8.3} {:>8.3} {:>6.3} | {:>6.1}x | {:>8.3} {:>6.3} | {:>6.0}x",
             r.channels,
             r.ringing_bg,
             o,
             percentile(&r.search[0], 95.0),
+            r.search_cpu[0],
             n,
             percentile(&r.search[1], 95.0),
+            r.search_cpu[1],
             n / o,
-            med(&r.search[2])
+            d,
+            r.search_cpu[2],
+            (n - d) / (o - d).max(0.001)
         );
     }
+    println!("   cpu: Asterisk CPU ms per attempt over the series; ratio: native p50 / ours p50;");
+    println!("   dialplan: the same steps with NoOp() instead of the application, i.e. what the");
+    println!("   timing itself adds; net: (native - dialplan) / (ours - dialplan), ours floored at 1 us.");
     println!();
     println!("End-to-end pickup (ms; from the application's start to Dial() seeing the answer)");
     println!(

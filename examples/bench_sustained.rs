@@ -39,13 +39,17 @@ const LEAD_S: f64 = 3.0;
 fn main() {
     let mut rate = 60.0f64;
     let mut seconds = 65.0f64;
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // --native: the pickers use Asterisk's Pickup(<member>@PICKUPMARK)
+    // instead of dialing group numbers, for comparison.
+    let native = args.iter().any(|a| a == "--native");
+    args.retain(|a| a != "--native");
     for pair in args.chunks(2) {
         match (pair[0].as_str(), pair.get(1)) {
             ("--rate", Some(v)) => rate = v.parse().expect("--rate calls per second"),
             ("--seconds", Some(v)) => seconds = v.parse().expect("--seconds N"),
             _ => {
-                eprintln!("usage: bench_sustained [--rate 60] [--seconds 65]");
+                eprintln!("usage: bench_sustained [--rate 60] [--seconds 65] [--native]");
                 std::process::exit(2);
             }
         }
@@ -75,7 +79,9 @@ fn main() {
         grouppickup_conf: conf,
         // 20 + member (2 digits) + call number (6 digits).
         dialplan: "exten => _20XXXXXXXX,1,Set(CALLERID(all)=\"c${EXTEN:4}\" <${EXTEN:4}>)\n\
-                   same => n,Dial(PJSIP/m${EXTEN:2:2},120)\n"
+                   same => n,Set(__PICKUPMARK=${EXTEN:2:2})\n\
+                   same => n,Dial(PJSIP/m${EXTEN:2:2},120)\n\
+                   exten => _9*1XX,1,Pickup(${EXTEN:3}@PICKUPMARK)\n"
             .to_string(),
         endpoint_options: "send_pai = yes\n".to_string(),
         files: Vec::new(),
@@ -90,7 +96,11 @@ fn main() {
     for k in 0..calls {
         let g = k % GROUPS + 1;
         let _ = writeln!(callers_csv, "20{g:02}{k:06};");
-        let _ = writeln!(pickers_csv, "*1{g:02};");
+        if native {
+            let _ = writeln!(pickers_csv, "9*1{g:02};");
+        } else {
+            let _ = writeln!(pickers_csv, "*1{g:02};");
+        }
     }
     fs::write(work.join("callers.csv"), callers_csv).unwrap();
     fs::write(work.join("pickers.csv"), pickers_csv).unwrap();
@@ -155,13 +165,22 @@ fn main() {
                 .join(", ")
         );
     }
-    let pickers_exit = pickers.wait();
+    let pickers_exit = if pickers.running() {
+        eprintln!("[bench] the pickers did not finish in time; stopping them");
+        None
+    } else {
+        pickers.wait()
+    };
     // The callers end when their picker hangs up.
     let deadline = Instant::now() + Duration::from_secs(30);
     while callers.running() && Instant::now() < deadline {
         sleep(Duration::from_millis(200));
     }
-    let callers_exit = callers.wait();
+    let callers_exit = if callers.running() {
+        None
+    } else {
+        callers.wait()
+    };
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_s = (measure::cpu_ticks(pid) - cpu0) as f64 * measure::TICK_MS / 1e3;
 
@@ -194,7 +213,10 @@ fn main() {
     let mut per_group: HashMap<String, usize> = HashMap::new();
     for line in picks.lines().filter(|l| l.starts_with("PICKED ")) {
         let f: Vec<&str> = line.split_whitespace().collect();
-        let (group, caller) = (f[1], f.get(2).copied().unwrap_or(""));
+        let (group, caller) = (
+            f[1].trim_start_matches('9'),
+            f.get(2).copied().unwrap_or(""),
+        );
         let k: usize = caller.parse().unwrap_or(usize::MAX);
         let expected = format!("*1{:02}", k % GROUPS + 1);
         if !seen.insert(caller.to_string()) {
