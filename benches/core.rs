@@ -19,6 +19,7 @@ mod bigconf;
 use crate::core::arbiter::{LegEvent, Picker, Registry};
 use crate::core::config::{sections_from_text, Config};
 use crate::core::device::device_of_channel;
+use crate::core::number::GroupNumber;
 use crate::core::ringing::{Leg, RingingIndex, RingingLeg};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -222,24 +223,26 @@ fn main() {
     let now = Instant::now();
     let user = bigconf::user_name(7);
     let group = config.resolve(&bigconf::group_number(7)).unwrap();
-    let index_leg = |leg: &LegText| RingingLeg {
-        leg: Leg {
-            uniqueid: leg.uniqueid.clone(),
-            name: leg.name.clone(),
-        },
-        user: &user,
-        group,
-        linkedid: &leg.linkedid,
-        caller_number: "4255550199",
-        caller_name: "Outside caller",
-    };
+    fn index_leg<'a>(leg: &'a LegText, user: &'a str, group: GroupNumber) -> RingingLeg<'a> {
+        RingingLeg {
+            leg: Leg {
+                uniqueid: leg.uniqueid.clone(),
+                name: leg.name.clone(),
+            },
+            user,
+            group,
+            linkedid: &leg.linkedid,
+            caller_number: "4255550199",
+            caller_name: "Outside caller",
+        }
+    }
     for leg in &ringing {
-        index.ring(index_leg(leg), now);
+        index.ring(index_leg(leg, &user, group), now);
     }
     let mut insert = Samples(Vec::new());
     for _ in 0..ROUNDS {
         let batch: Vec<LegText> = (0..BATCH).map(|_| new_leg(&mut rng)).collect();
-        let legs: Vec<RingingLeg<'_>> = batch.iter().map(index_leg).collect();
+        let legs: Vec<RingingLeg<'_>> = batch.iter().map(|l| index_leg(l, &user, group)).collect();
         let t = Instant::now();
         for leg in legs {
             black_box(index.ring(leg, now));
