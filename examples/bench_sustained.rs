@@ -83,7 +83,13 @@ fn main() {
                    same => n,Dial(PJSIP/m${EXTEN:2:2},120)\n\
                    exten => _9*1XX,1,Pickup(${EXTEN:3}@PICKUPMARK)\n"
             .to_string(),
-        endpoint_options: "send_pai = yes\n".to_string(),
+        // RTP bound to 127.0.0.1: bound to the wildcard address, every RTCP
+        // session asks ast_find_ourip(), which resolves the host's name; on
+        // a machine without a reachable DNS server that blocks PJSIP's
+        // worker threads for seconds and, at tens of calls per second,
+        // starves them all (Asterisk stops answering SIP).
+        endpoint_options: "send_pai = yes\nmedia_address = 127.0.0.1\nbind_rtp_to_media_address = yes\n"
+            .to_string(),
         files: Vec::new(),
     });
     let pid = measure::asterisk_pid(&pbx);
