@@ -218,7 +218,7 @@ fn main() {
         }
         lookup.add(t.elapsed(), BATCH);
     }
-    lookup.row("  of which: channel name -> user");
+    lookup.row("  part of registering: channel name -> user");
     let mut index = RingingIndex::default();
     let now = Instant::now();
     let user = bigconf::user_name(7);
@@ -252,7 +252,7 @@ fn main() {
             index.stop(&leg.uniqueid);
         }
     }
-    insert.row("  of which: index insert (RingingIndex::ring)");
+    insert.row("  part of registering: index insert alone");
 
     // Claim the oldest call of a group that has one (resolve + policy +
     // claim), then finish it as a completed pickup; the claimed calls are
