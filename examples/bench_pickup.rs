@@ -1,0 +1,763 @@
+//! Pickup cost against system size, GroupPickup() beside Asterisk's own
+//! Pickup(), in one Asterisk and one run. Run it with `scripts/bench` (or
+//! `cargo run --release --example bench_pickup -- --help`).
+//!
+//! What runs: the project's Asterisk (tests/support) with app_grouppickup.so
+//! and a generated configuration of 100,000 users in 10,000 groups; alice
+//! (a SIPp phone that answers 180 and rings until cancelled) is a user of
+//! group *10001 and her PJSIP endpoint also has `named_call_group = bench`, so
+//! native Pickup() from a channel with `namedpickupgroup = bench` finds the
+//! same calls. Background load: Local channels ringing, dialed by Dial()
+//! (100 legs per Dial), in no pickup group. For each size, alternately one
+//! pickup with GroupPickup and one with Pickup(), so both see the same
+//! machine at the same moment.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+#[path = "common/ami.rs"]
+mod ami;
+
+#[allow(dead_code)]
+#[path = "../benches/common/bigconf.rs"]
+mod bigconf;
+
+#[path = "common/measure.rs"]
+mod measure;
+
+#[allow(dead_code)]
+#[path = "common/phones.rs"]
+mod phones;
+
+use ami::Ami;
+use measure::{cpu_ticks, percentile, rss_kb, LogTail, TICK_MS};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+use support::{Pbx, PbxSpec, Phone};
+
+const LEGS_PER_DIAL: usize = 100;
+/// Pickers of a burst start this far apart.
+const BURST_GAP: Duration = Duration::from_millis(10);
+
+const DIALPLAN: &str = r#"
+[bg]
+; Background load: one Dial() rings LEGS Local legs; each leg's other half
+; indicates ringing and waits. None of them is in any pickup group.
+exten => up,1,Answer()
+ same => n,Wait(86400)
+exten => fan,1,Set(L=Local/ring@bg)
+ same => n,While($[${FIELDQTY(L,&)} < ${LEGS}])
+ same => n,Set(L=${L}&Local/ring@bg)
+ same => n,EndWhile()
+ same => n,Dial(${L})
+exten => ring,1,Ringing()
+ same => n,Wait(86400)
+
+[bench]
+; The caller whose call rings at alice.
+exten => call,1,Dial(PJSIP/alice,,U(bench-answered))
+; The picker's other half: answers (so the picker is Up before it picks and
+; ast_answer() adds no wait to the measurement) and waits.
+exten => hold,1,Answer()
+ same => n,Wait(20)
+ same => n,Hangup()
+; One timed pickup. BT0 is taken right before the application.
+exten => pick-ours,1,Set(GLOBAL(BT0)=${STRFTIME(,,%s.%6q)})
+ same => n,GroupPickup(*10001)
+ same => n,Log(NOTICE,BENCH fail ours ${GROUPPICKUP_STATUS})
+exten => pick-native,1,Set(CHANNEL(namedpickupgroup)=bench)
+ same => n,Set(GLOBAL(BT0)=${STRFTIME(,,%s.%6q)})
+ same => n,Pickup()
+ same => n,Log(NOTICE,BENCH fail native)
+; Untimed pickups for the burst.
+exten => burst-ours,1,GroupPickup(*10001)
+ same => n,Log(NOTICE,BENCH fail ours ${GROUPPICKUP_STATUS})
+exten => burst-native,1,Set(CHANNEL(namedpickupgroup)=bench)
+ same => n,Pickup()
+ same => n,Log(NOTICE,BENCH fail native)
+; Search only: an attempt in a group where nothing rings. Native Pickup()
+; walks every channel whether it finds one or not; GroupPickup resolves the
+; number and looks at the group's queue.
+exten => search-ours,1,Set(I=0)
+ same => n,While($[${I} < ${COUNT}])
+ same => n,Set(T0=${STRFTIME(,,%s.%6q)})
+ same => n,GroupPickup(*10002)
+ same => n,Set(T1=${STRFTIME(,,%s.%6q)})
+ same => n,Log(NOTICE,BENCH search ours ${T0} ${T1})
+ same => n,Set(I=$[${I} + 1])
+ same => n,EndWhile()
+exten => search-native,1,Set(CHANNEL(namedpickupgroup)=nobody)
+ same => n,Set(I=0)
+ same => n,While($[${I} < ${COUNT}])
+ same => n,Set(T0=${STRFTIME(,,%s.%6q)})
+ same => n,Pickup()
+ same => n,Set(T1=${STRFTIME(,,%s.%6q)})
+ same => n,Log(NOTICE,BENCH search native ${T0} ${T1})
+ same => n,Set(I=$[${I} + 1])
+ same => n,EndWhile()
+; The same steps with no application: what the dialplan itself adds.
+exten => search-none,1,Set(I=0)
+ same => n,While($[${I} < ${COUNT}])
+ same => n,Set(T0=${STRFTIME(,,%s.%6q)})
+ same => n,NoOp()
+ same => n,Set(T1=${STRFTIME(,,%s.%6q)})
+ same => n,Log(NOTICE,BENCH search none ${T0} ${T1})
+ same => n,Set(I=$[${I} + 1])
+ same => n,EndWhile()
+; An unrelated channel operation: look a channel up by name (itself), every
+; ~1 ms, until END (epoch seconds).
+exten => probe,1,Set(ME=${CHANNEL(name)})
+ same => n,While($[${STRFTIME(,,%s.%6q)} < ${END}])
+ same => n,Set(T0=${STRFTIME(,,%s.%6q)})
+ same => n,Set(E=${CHANNEL_EXISTS(${ME})})
+ same => n,Set(T1=${STRFTIME(,,%s.%6q)})
+ same => n,Log(NOTICE,BENCH probe ${TAG} ${T0} ${T1})
+ same => n,Wait(0.0015)
+ same => n,EndWhile()
+ same => n,Log(NOTICE,BENCH probedone ${TAG})
+
+[bench-answered]
+; Runs on the picked-up leg (now the picker) when Dial() sees the answer:
+; the end of the pickup as the caller's side sees it. Then hang up both.
+exten => s,1,Log(NOTICE,BENCH e2e ${GLOBAL(BT0)} ${STRFTIME(,,%s.%6q)})
+ same => n,Set(GOSUB_RESULT=ABORT)
+ same => n,Return()
+"#;
+
+struct Options {
+    channels: Vec<usize>,
+    pickups: usize,
+    searches: usize,
+    burst: usize,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        channels: vec![0, 1_000, 5_000, 10_000],
+        pickups: 40,
+        searches: 200,
+        burst: 60,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--channels" => {
+                o.channels = value
+                    .split(',')
+                    .map(|v| v.trim().parse().expect("--channels 0,1000,..."))
+                    .collect()
+            }
+            "--pickups" => o.pickups = value.parse().expect("--pickups N"),
+            "--searches" => o.searches = value.parse().expect("--searches N"),
+            "--burst" => o.burst = value.parse().expect("--burst N"),
+            _ => {
+                eprintln!(
+                    "usage: bench_pickup [--channels 0,1000,5000,10000] [--pickups 40] [--searches 200] [--burst 60]"
+                );
+                std::process::exit(2);
+            }
+        }
+        i += 2;
+    }
+    o
+}
+
+struct Bench {
+    // Field order is drop order: alice's phone stops before Asterisk.
+    _alice: phones::LongSipp,
+    _pbx: Pbx,
+    ami: Ami,
+    log: LogTail,
+    /// BENCH lines read but not yet asked for.
+    pending: Vec<Vec<String>>,
+    pid: u32,
+}
+
+#[derive(Default)]
+struct Row {
+    channels: usize,
+    ringing_bg: usize,
+    search: [Vec<f64>; 3],
+    /// Asterisk CPU ms per search attempt (ours, native, dialplan only).
+    search_cpu: [f64; 3],
+    e2e: [Vec<f64>; 2],
+    cpu_ms: [f64; 2],
+    /// cpu_ms less the idle rate over the time each pickup took.
+    net_cpu_ms: [f64; 2],
+    idle_cpu_ms_per_s: f64,
+    failures: [usize; 2],
+    probe: [Vec<f64>; 3],
+    burst_rate: [f64; 2],
+}
+
+const OURS: usize = 0;
+const NATIVE: usize = 1;
+const NAMES: [&str; 2] = ["ours", "native"];
+
+impl Bench {
+    fn start() -> Bench {
+        let ami_port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let conf = bigconf::generate(
+            100_000,
+            10_000,
+            "[alice]\ntype = user\nendpoint = PJSIP/alice\ngroup = *10001\n",
+        );
+        let mut pbx = Pbx::start(PbxSpec {
+            phones: vec![Phone::new("alice")],
+            grouppickup_conf: conf,
+            dialplan: DIALPLAN.to_string(),
+            endpoint_options: "named_call_group = bench\n".to_string(),
+            files: vec![(
+                "manager.conf".to_string(),
+                format!(
+                    "[general]\nenabled = yes\nport = {ami_port}\nbindaddr = 127.0.0.1\n\n\
+                     [bench]\nsecret = bench\nread = all\nwrite = all\n"
+                ),
+            )],
+        });
+        // Every channel holds file descriptors: an alert pipe and, with a
+        // timing module loaded, a timer. Ten thousand channels need more than
+        // a limit of 20,000 allows, and a process without CAP_SYS_RESOURCE
+        // cannot raise its hard limit (Asterisk's maxfiles then fails
+        // quietly). Nothing measured here uses timers, so the timing modules
+        // stay unloaded: one descriptor per channel.
+        let etc = measure::host_path(&pbx, "etc/asterisk.conf");
+        let conf = std::fs::read_to_string(&etc).unwrap();
+        std::fs::write(
+            &etc,
+            conf.replace("[options]\n", "[options]\nmaxfiles = 200000\n"),
+        )
+        .unwrap();
+        let modules = measure::host_path(&pbx, "etc/modules.conf");
+        let mut conf = std::fs::read_to_string(&modules).unwrap();
+        conf.push_str(
+            "noload = res_timing_timerfd.so\nnoload = res_timing_pthread.so\nnoload = res_timing_dahdi.so\n",
+        );
+        std::fs::write(&modules, conf).unwrap();
+        // Log notices and up only: the dialplan's verbose trace would
+        // otherwise be written for every priority of every measurement.
+        let logger = measure::host_path(&pbx, "etc/logger.conf");
+        std::fs::write(
+            &logger,
+            "[general]\ndateformat = %F %T.%3q\n[logfiles]\nmessages.log => notice,warning,error\n",
+        )
+        .unwrap();
+        pbx.restart();
+        let pid = measure::asterisk_pid(&pbx);
+        let ami = Ami::connect(ami_port, "bench", "bench").expect("AMI login");
+        let log = LogTail::new(measure::host_path(&pbx, "log/messages.log"));
+        let alice = phones::LongSipp::start(phones::LongSippSpec {
+            scenario: "bench_ring.xml",
+            phone: pbx.phone("alice"),
+            remote: None,
+            calls: 1_000_000,
+            rate: 0.0,
+            limit: 0,
+            pause_ms: 0,
+            extra: Vec::new(),
+        });
+        Bench {
+            _alice: alice,
+            _pbx: pbx,
+            ami,
+            log,
+            pending: Vec::new(),
+            pid,
+        }
+    }
+
+    fn channel_count(&mut self) -> usize {
+        let out = self.ami.command("core show channels count").unwrap();
+        out.lines()
+            .find(|l| l.contains("active channel"))
+            .and_then(|l| l.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Adds background Dial()s of LEGS_PER_DIAL ringing legs until about
+    /// `target` channels exist (each leg is two channels, each Dial two
+    /// more), then waits for the system to settle.
+    fn grow_background(&mut self, target: usize, ringing: &mut usize) {
+        let var = format!("LEGS={LEGS_PER_DIAL}");
+        let per_fan = 2 * LEGS_PER_DIAL + 2;
+        let mut have = self.channel_count();
+        while have + per_fan / 2 < target {
+            self.ami
+                .originate_exten("Local/up@bg", "bg", "fan", &[&var])
+                .expect("originating background load");
+            *ringing += LEGS_PER_DIAL;
+            have += per_fan;
+            // Let Asterisk keep up; thousands of threads start here.
+            sleep(Duration::from_millis(30));
+        }
+        let deadline = Instant::now() + Duration::from_secs(300);
+        loop {
+            let count = self.channel_count();
+            if count + per_fan / 2 >= target.min(have) || Instant::now() > deadline {
+                break;
+            }
+            sleep(Duration::from_millis(500));
+        }
+        // Settle: wait until Asterisk is nearly idle again.
+        for _ in 0..60 {
+            let t0 = cpu_ticks(self.pid);
+            sleep(Duration::from_millis(1000));
+            if cpu_ticks(self.pid) - t0 <= 5 {
+                break;
+            }
+        }
+    }
+
+    /// Waits for `n` lines `BENCH <kind> ...` (a `BENCH fail` line counts
+    /// too); returns their fields. Other lines stay for later.
+    fn wait_lines(&mut self, kind: &str, n: usize, timeout: Duration) -> Vec<Vec<String>> {
+        let deadline = Instant::now() + timeout;
+        let mut found = Vec::new();
+        loop {
+            for line in self.log.new_lines() {
+                if let Some(rest) = line.split("BENCH ").nth(1) {
+                    self.pending
+                        .push(rest.split_whitespace().map(str::to_string).collect());
+                }
+            }
+            let (mut take, keep): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut self.pending).into_iter().partition(|f| {
+                    matches!(f.first().map(String::as_str), Some(k) if k == kind || k == "fail")
+                });
+            self.pending = keep;
+            found.append(&mut take);
+            if found.len() >= n {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {n} BENCH {kind} line(s), got {}",
+                found.len()
+            );
+            sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Rings `n` calls at alice and waits until all ring, in our index and in
+    /// alice's device state.
+    fn ring_alice(&mut self, n: usize) {
+        for _ in 0..n {
+            self.ami
+                .originate_app("Local/call@bench", "Wait", "60")
+                .unwrap();
+            if n > 1 {
+                // A flood of INVITEs at once makes the phone's answers get
+                // lost on loopback; a few ms apart they do not.
+                sleep(Duration::from_millis(5));
+            }
+        }
+        let want = format!("{n} call(s) ringing");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let ours = self.ami.command("grouppickup show ringing").unwrap();
+            let state = self.ami.getvar("DEVICE_STATE(PJSIP/alice)").unwrap();
+            if ours.contains(&want) && state == "RINGING" {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "alice's {n} call(s) did not ring: {ours} / {state}"
+            );
+            sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Hangs up every call to alice (after a failed pickup).
+    fn hangup_alice(&mut self) {
+        let out = self.ami.command("core show channels concise").unwrap();
+        for line in out.lines() {
+            let name = line.split('!').next().unwrap_or("");
+            if name.starts_with("PJSIP/alice-") || name.starts_with("Local/call@bench-") {
+                let _ = self.ami.command(&format!("channel request hangup {name}"));
+            }
+        }
+    }
+
+    /// Waits until nothing rings at alice any more (the last call ended).
+    fn alice_idle(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let ours = self.ami.command("grouppickup show ringing").unwrap();
+            let state = self.ami.getvar("DEVICE_STATE(PJSIP/alice)").unwrap();
+            if ours.contains("0 call(s) ringing") && state == "NOT_INUSE" {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "alice stays busy: {ours} / {state}"
+            );
+            sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// One timed pickup; returns ms from the application's start to Dial()
+    /// seeing the answer, or None when the pickup failed.
+    fn timed_pickup(&mut self, which: usize) -> Option<f64> {
+        self.ring_alice(1);
+        // Our index and the device state are updated from the same channel
+        // snapshot by different subscribers; give both a moment.
+        sleep(Duration::from_millis(20));
+        let exten = ["pick-ours", "pick-native"][which];
+        self.ami
+            .originate_exten("Local/hold@bench", "bench", exten, &[])
+            .unwrap();
+        let lines = self.wait_lines("e2e", 1, Duration::from_secs(30));
+        let fields = &lines[0];
+        let result = if fields[0] == "e2e" {
+            let t0: f64 = fields[1].parse().unwrap_or(f64::NAN);
+            let t1: f64 = fields[2].parse().unwrap_or(f64::NAN);
+            Some((t1 - t0) * 1e3)
+        } else {
+            // Hang the unpicked call up before the next one.
+            self.hangup_alice();
+            None
+        };
+        self.alice_idle();
+        result
+    }
+
+    fn searches(&mut self, impl_name: &str, count: usize) -> Vec<f64> {
+        self.ami
+            .originate_exten(
+                "Local/hold@bench",
+                "bench",
+                &format!("search-{impl_name}"),
+                &[&format!("COUNT={count}")],
+            )
+            .unwrap();
+        let lines = self.wait_lines("search", count, Duration::from_secs(300));
+        lines
+            .iter()
+            .filter(|f| f[0] == "search")
+            .map(|f| {
+                let t0: f64 = f[2].parse().unwrap_or(f64::NAN);
+                let t1: f64 = f[3].parse().unwrap_or(f64::NAN);
+                (t1 - t0) * 1e3
+            })
+            .collect()
+    }
+
+    /// Lookup latencies (ms) of a channel looking itself up by name every
+    /// ~1 ms, while `n` pickups of kind `which` start BURST_GAP apart, or,
+    /// with `which` None, for as long with nothing else happening. Only the
+    /// lookups that start inside that window count. Returns them and the
+    /// pickups per second the burst achieved.
+    fn probe(&mut self, tag: &str, which: Option<usize>, n: usize) -> (Vec<f64>, f64) {
+        if which.is_some() {
+            self.ring_alice(n);
+            sleep(Duration::from_millis(50));
+        }
+        let window = BURST_GAP.as_secs_f64() * n as f64;
+        let end = epoch() + window + 2.0;
+        self.ami
+            .originate_exten(
+                "Local/hold@bench",
+                "bench",
+                "probe",
+                &[&format!("TAG={tag}"), &format!("END={end:.6}")],
+            )
+            .unwrap();
+        let _ = self.wait_lines("probe", 1, Duration::from_secs(10));
+        let from = epoch();
+        let started = Instant::now();
+        let mut rate = 0.0;
+        if let Some(which) = which {
+            let exten = ["burst-ours", "burst-native"][which];
+            for i in 0..n {
+                // Paced, so that the burst is pickups, not a CPU overload.
+                let due = started + BURST_GAP * i as u32;
+                sleep(due.saturating_duration_since(Instant::now()));
+                self.ami
+                    .originate_exten("Local/hold@bench", "bench", exten, &[])
+                    .unwrap();
+            }
+            let _ = self.wait_lines("e2e", n, Duration::from_secs(60));
+            rate = n as f64 / started.elapsed().as_secs_f64();
+        } else {
+            sleep(Duration::from_secs_f64(window + 0.05));
+        }
+        let to = epoch();
+        let _ = self.wait_lines("probedone", 1, Duration::from_secs(60));
+        let probes: Vec<f64> = std::mem::take(&mut self.pending)
+            .into_iter()
+            .filter(|f| f.len() == 4 && f[0] == "probe" && f[1] == tag)
+            .filter_map(|f| {
+                let t0: f64 = f[2].parse().ok()?;
+                let t1: f64 = f[3].parse().ok()?;
+                (t0 >= from && t0 <= to).then_some((t1 - t0) * 1e3)
+            })
+            .collect();
+        self.alice_idle();
+        (probes, rate)
+    }
+
+    fn measure(&mut self, row: &mut Row, o: &Options) {
+        // Idle CPU of this Asterisk at this size, to read the per-pickup
+        // figures against.
+        let t0 = cpu_ticks(self.pid);
+        let started = Instant::now();
+        sleep(Duration::from_secs(3));
+        row.idle_cpu_ms_per_s =
+            (cpu_ticks(self.pid) - t0) as f64 * TICK_MS / started.elapsed().as_secs_f64();
+
+        // Search only, in blocks, alternating.
+        let mut search_ticks = [0u64; 3];
+        for block in 0..4 {
+            let per = o.searches / 4;
+            let order = if block % 2 == 0 {
+                ["ours", "native", "none"]
+            } else {
+                ["native", "ours", "none"]
+            };
+            for name in order {
+                let slot = match name {
+                    "ours" => 0,
+                    "native" => 1,
+                    _ => 2,
+                };
+                let t0 = cpu_ticks(self.pid);
+                let mut s = self.searches(name, per);
+                search_ticks[slot] += cpu_ticks(self.pid) - t0;
+                row.search[slot].append(&mut s);
+            }
+        }
+
+        for (slot, ticks) in search_ticks.iter().enumerate() {
+            row.search_cpu[slot] = *ticks as f64 * TICK_MS / row.search[slot].len().max(1) as f64;
+        }
+
+        // End to end, alternating one of each; CPU ticks summed per kind.
+        let mut ticks = [0u64; 2];
+        let mut wall = [0.0f64; 2];
+        for i in 0..o.pickups * 2 {
+            let which = if i % 4 < 2 { i % 2 } else { 1 - i % 2 };
+            let started = Instant::now();
+            let t0 = cpu_ticks(self.pid);
+            match self.timed_pickup(which) {
+                Some(ms) => row.e2e[which].push(ms),
+                None => row.failures[which] += 1,
+            }
+            ticks[which] += cpu_ticks(self.pid) - t0;
+            wall[which] += started.elapsed().as_secs_f64();
+        }
+        for which in [OURS, NATIVE] {
+            row.cpu_ms[which] = ticks[which] as f64 * TICK_MS / o.pickups as f64;
+            row.net_cpu_ms[which] = (ticks[which] as f64 * TICK_MS
+                - row.idle_cpu_ms_per_s * wall[which])
+                / o.pickups as f64;
+        }
+
+        // Stall of an unrelated lookup: alone, then during a burst of each.
+        let (p, _) = self.probe("idle", None, o.burst);
+        row.probe[2] = p;
+        for which in [OURS, NATIVE] {
+            let (p, rate) = self.probe(NAMES[which], Some(which), o.burst);
+            row.probe[which] = p;
+            row.burst_rate[which] = rate;
+        }
+    }
+}
+
+fn main() {
+    let o = options();
+    let started = Instant::now();
+    let mut bench = Bench::start();
+    let version = bench.ami.command("core show version").unwrap();
+    println!("== Pickup against system size: GroupPickup() beside native Pickup()");
+    println!("   {}", version.trim());
+    println!(
+        "   module: 100,000 users, 10,000 groups; targets: SIP calls ringing at alice (SIPp);"
+    );
+    println!(
+        "   background: Local channels ringing, dialed by Dial() {LEGS_PER_DIAL} at a time, in no group"
+    );
+    println!(
+        "   Asterisk's open-files limit: {} (timing modules not loaded: one descriptor per channel)",
+        measure::fd_limit(bench.pid)
+    );
+    let mut rows = Vec::new();
+    let mut ringing_bg = 0;
+    for &target in &o.channels {
+        if target > 0 {
+            eprintln!("[bench] growing background load to {target} channels");
+            bench.grow_background(target, &mut ringing_bg);
+        }
+        let channels = bench.channel_count();
+        eprintln!(
+            "[bench] {channels} channels, {} file descriptors open: measuring",
+            measure::open_fds(bench.pid)
+        );
+        let mut row = Row {
+            channels,
+            ringing_bg,
+            ..Row::default()
+        };
+        bench.measure(&mut row, &o);
+        print_row(&row);
+        rows.push(row);
+    }
+    println!();
+    print_tables(&rows);
+    println!(
+        "\n   asterisk RSS at the end: {} MB; run took {:.0} s",
+        rss_kb(bench.pid) / 1024,
+        started.elapsed().as_secs_f64()
+    );
+    // Hang everything up before Asterisk stops, so it stops quickly.
+    let _ = bench.ami.command("channel request hangup all");
+    drop(bench);
+}
+
+/// Seconds since the epoch, as Asterisk's STRFTIME(,,%s.%6q) prints them.
+fn epoch() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+fn med(v: &[f64]) -> f64 {
+    percentile(v, 50.0)
+}
+
+fn print_row(r: &Row) {
+    eprintln!(
+        "[bench] {} channels: search ours {:.3} native {:.3} none {:.3}; e2e ours {:.2} native {:.2}",
+        r.channels,
+        med(&r.search[0]),
+        med(&r.search[1]),
+        med(&r.search[2]),
+        med(&r.e2e[0]),
+        med(&r.e2e[1])
+    );
+}
+
+fn print_tables(rows: &[Row]) {
+    println!(
+        "Target search (ms; an attempt in a group where nothing rings, timed in the dialplan)"
+    );
+    println!(
+        "{:>9} {:>7} | {:>8} {:>8} {:>6} | {:>8} {:>8} {:>6} | {:>7} | {:>8} {:>6} | {:>7}",
+        "channels",
+        "ringing",
+        "ours p50",
+        "p95",
+        "cpu",
+        "nat. p50",
+        "p95",
+        "cpu",
+        "ratio",
+        "dialplan",
+        "cpu",
+        "net"
+    );
+    for r in rows {
+        let (o, n, d) = (med(&r.search[0]), med(&r.search[1]), med(&r.search[2]));
+        println!(
+            "{:>9} {:>7} | {:>8.3} {:>8.3} {:>6.3} | {:>8.3} {:>8.3} {:>6.3} | {:>6.1}x | {:>8.3} {:>6.3} | {:>6.0}x",
+            r.channels,
+            r.ringing_bg,
+            o,
+            percentile(&r.search[0], 95.0),
+            r.search_cpu[0],
+            n,
+            percentile(&r.search[1], 95.0),
+            r.search_cpu[1],
+            n / o,
+            d,
+            r.search_cpu[2],
+            (n - d) / (o - d).max(0.001)
+        );
+    }
+    println!("   cpu: Asterisk CPU ms per attempt over the series; ratio: native p50 / ours p50;");
+    println!("   dialplan: the same steps with NoOp() instead of the application, i.e. what the");
+    println!("   timing itself adds; net: (native - dialplan) / (ours - dialplan), ours floored at 1 us.");
+    println!();
+    println!("End-to-end pickup (ms; from the application's start to Dial() seeing the answer)");
+    println!(
+        "{:>9} | {:>8} {:>8} {:>11} {:>4} | {:>8} {:>8} {:>11} {:>4} | {:>6} | {:>9}",
+        "channels",
+        "ours p50",
+        "p95",
+        "cpu ms(net)",
+        "fail",
+        "nat. p50",
+        "p95",
+        "cpu ms(net)",
+        "fail",
+        "ratio",
+        "idle cpu"
+    );
+    for r in rows {
+        let (o, n) = (med(&r.e2e[0]), med(&r.e2e[1]));
+        println!(
+            "{:>9} | {:>8.2} {:>8.2} {:>5.1} ({:>3.1}) {:>4} | {:>8.2} {:>8.2} {:>5.1} ({:>3.1}) {:>4} | {:>5.1}x | {:>5.1} ms/s",
+            r.channels,
+            o,
+            percentile(&r.e2e[0], 95.0),
+            r.cpu_ms[0],
+            r.net_cpu_ms[0],
+            r.failures[0],
+            n,
+            percentile(&r.e2e[1], 95.0),
+            r.cpu_ms[1],
+            r.net_cpu_ms[1],
+            r.failures[1],
+            n / o,
+            r.idle_cpu_ms_per_s
+        );
+    }
+    println!(
+        "   cpu ms: Asterisk's utime+stime per pickup, including ringing the call (SIP to alice)"
+    );
+    println!(
+        "   and tearing it down; (net): less Asterisk's idle use over the time each pickup took;"
+    );
+    println!("   idle cpu: Asterisk's own use at that size with nothing happening.");
+    println!();
+    println!("Unrelated channel lookup by name (ms) during a burst of pickups, beside no pickups");
+    println!(
+        "{:>9} | {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8} {:>8}",
+        "channels",
+        "idle p50",
+        "p99",
+        "max",
+        "ours p50",
+        "p99",
+        "max",
+        "pick/s",
+        "nat. p50",
+        "p99",
+        "max",
+        "pick/s"
+    );
+    for r in rows {
+        println!(
+            "{:>9} | {:>8.3} {:>8.3} {:>8.3} | {:>8.3} {:>8.3} {:>8.3} {:>8.0} | {:>8.3} {:>8.3} {:>8.3} {:>8.0}",
+            r.channels,
+            med(&r.probe[2]),
+            percentile(&r.probe[2], 99.0),
+            percentile(&r.probe[2], 100.0),
+            med(&r.probe[0]),
+            percentile(&r.probe[0], 99.0),
+            percentile(&r.probe[0], 100.0),
+            r.burst_rate[0],
+            med(&r.probe[1]),
+            percentile(&r.probe[1], 99.0),
+            percentile(&r.probe[1], 100.0),
+            r.burst_rate[1]
+        );
+    }
+}

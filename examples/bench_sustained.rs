@@ -1,0 +1,303 @@
+//! Sustained load over SIP: callers ring group members and pickers dial the
+//! group numbers, both at a steady rate, for at least a minute; then proof
+//! that every pickup connected the right call exactly once. Run it with
+//! `scripts/bench` (or `cargo run --release --example bench_sustained --
+//! --rate 60 --seconds 65`).
+//!
+//! Ten groups *101..*110 with one member each (m01..m10, one SIPp process
+//! answering 180 for all of them). Call k goes to member k % 10 + 1 with
+//! caller number k (set in the dialplan from the dialed number); picker k
+//! dials that member's group number, starting LEAD_S seconds after the callers,
+//! so each picker has calls ringing in its group and takes the oldest. Each
+//! picker logs the caller Asterisk connected it to (the P-Asserted-Identity
+//! of its 200 OK).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+#[allow(dead_code)]
+#[path = "common/measure.rs"]
+mod measure;
+
+#[allow(dead_code)]
+#[path = "common/phones.rs"]
+mod phones;
+
+use phones::{LongSipp, LongSippSpec};
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::fs;
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+use support::{free_port, Pbx, PbxSpec, Phone};
+
+const GROUPS: usize = 10;
+/// How long the callers run ahead of the pickers: the calls a picker can
+/// find ringing in its group are those of the last LEAD_S seconds.
+const LEAD_S: f64 = 3.0;
+
+fn main() {
+    let mut rate = 60.0f64;
+    let mut seconds = 65.0f64;
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // --native: the pickers use Asterisk's Pickup(<member>@PICKUPMARK)
+    // instead of dialing group numbers, for comparison.
+    let native = args.iter().any(|a| a == "--native");
+    args.retain(|a| a != "--native");
+    for pair in args.chunks(2) {
+        match (pair[0].as_str(), pair.get(1)) {
+            ("--rate", Some(v)) => rate = v.parse().expect("--rate calls per second"),
+            ("--seconds", Some(v)) => seconds = v.parse().expect("--seconds N"),
+            _ => {
+                eprintln!("usage: bench_sustained [--rate 60] [--seconds 65] [--native]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let calls = (rate * seconds).round() as usize;
+
+    let member_port = free_port();
+    let mut phones: Vec<Phone> = (1..=GROUPS)
+        .map(|g| Phone {
+            name: format!("m{g:02}"),
+            port: member_port,
+        })
+        .collect();
+    phones.push(Phone::new("caller"));
+    phones.push(Phone::new("picker"));
+    let mut conf = String::from(
+        "[general]\ncontext = grouppickup\n\n[office]\ntype = range\nstart = *100\nend = *199\n\n",
+    );
+    for g in 1..=GROUPS {
+        let _ = write!(
+            conf,
+            "[m{g:02}]\ntype = user\nendpoint = PJSIP/m{g:02}\ngroup = *1{g:02}\n\n"
+        );
+    }
+    let pbx = Pbx::start(PbxSpec {
+        phones: phones.clone(),
+        grouppickup_conf: conf,
+        // 20 + member (2 digits) + call number (6 digits).
+        dialplan: "exten => _20XXXXXXXX,1,Set(CALLERID(all)=\"c${EXTEN:4}\" <${EXTEN:4}>)\n\
+                   same => n,Set(__PICKUPMARK=${EXTEN:2:2})\n\
+                   same => n,Dial(PJSIP/m${EXTEN:2:2},120)\n\
+                   exten => _9*1XX,1,Pickup(${EXTEN:3}@PICKUPMARK)\n"
+            .to_string(),
+        // RTP bound to 127.0.0.1: bound to the wildcard address, every RTCP
+        // session asks ast_find_ourip(), which resolves the host's name; on
+        // a machine without a reachable DNS server that blocks PJSIP's
+        // worker threads for seconds and, at tens of calls per second,
+        // starves them all (Asterisk stops answering SIP).
+        endpoint_options:
+            "send_pai = yes\nmedia_address = 127.0.0.1\nbind_rtp_to_media_address = yes\n"
+                .to_string(),
+        files: Vec::new(),
+    });
+    let pid = measure::asterisk_pid(&pbx);
+
+    let work =
+        std::env::temp_dir().join(format!("grouppickup-sipp-{}-sustained", std::process::id()));
+    fs::create_dir_all(&work).unwrap();
+    let mut callers_csv = String::from("SEQUENTIAL\n");
+    let mut pickers_csv = String::from("SEQUENTIAL\n");
+    for k in 0..calls {
+        let g = k % GROUPS + 1;
+        let _ = writeln!(callers_csv, "20{g:02}{k:06};");
+        if native {
+            let _ = writeln!(pickers_csv, "9*1{g:02};");
+        } else {
+            let _ = writeln!(pickers_csv, "*1{g:02};");
+        }
+    }
+    fs::write(work.join("callers.csv"), callers_csv).unwrap();
+    fs::write(work.join("pickers.csv"), pickers_csv).unwrap();
+    let picks_log = work.join("picks.log");
+
+    println!("== Sustained load over SIP: {rate} calls/s and {rate} pickups/s for {seconds} s ({calls} calls)");
+    let member = phones[0].clone();
+    let _members = LongSipp::start(LongSippSpec {
+        scenario: "bench_ring.xml",
+        phone: &member,
+        remote: None,
+        calls: calls as u64 + 1000,
+        rate: 0.0,
+        limit: 0,
+        pause_ms: 0,
+        extra: Vec::new(),
+    });
+    let cpu0 = measure::cpu_ticks(pid);
+    let started = Instant::now();
+    let mut callers = LongSipp::start(LongSippSpec {
+        scenario: "bench_call.xml",
+        phone: pbx.phone("caller"),
+        remote: Some((pbx.sip_port, "bench")),
+        calls: calls as u64,
+        rate,
+        limit: 5000,
+        pause_ms: 0,
+        extra: vec![
+            "-inf".into(),
+            work.join("callers.csv").display().to_string(),
+        ],
+    });
+    sleep(Duration::from_secs_f64(LEAD_S));
+    let mut pickers = LongSipp::start(LongSippSpec {
+        scenario: "bench_pick.xml",
+        phone: pbx.phone("picker"),
+        remote: Some((pbx.sip_port, "bench")),
+        calls: calls as u64,
+        rate,
+        limit: 5000,
+        pause_ms: 1000,
+        extra: vec![
+            "-inf".into(),
+            work.join("pickers.csv").display().to_string(),
+            "-trace_logs".into(),
+            "-log_file".into(),
+            picks_log.display().to_string(),
+        ],
+    });
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds + 120.0);
+    while pickers.running() && Instant::now() < deadline {
+        sleep(Duration::from_secs(5));
+        eprintln!(
+            "[bench] {:>3.0} s: {}",
+            started.elapsed().as_secs_f64(),
+            pbx.try_cli("grouppickup show stats")
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.starts_with("Pickups") || l.starts_with("Ringing now"))
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let pickers_exit = if pickers.running() {
+        eprintln!("[bench] the pickers did not finish in time; stopping them");
+        None
+    } else {
+        pickers.wait()
+    };
+    // The callers end when their picker hangs up.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while callers.running() && Instant::now() < deadline {
+        sleep(Duration::from_millis(200));
+    }
+    let callers_exit = if callers.running() {
+        None
+    } else {
+        callers.wait()
+    };
+    let elapsed = started.elapsed().as_secs_f64();
+    let cpu_s = (measure::cpu_ticks(pid) - cpu0) as f64 * measure::TICK_MS / 1e3;
+
+    let pick_stats = sipp_counts(pickers.dir());
+    let call_stats = sipp_counts(callers.dir());
+
+    // Asterisk's own account of each pickup, with its time.
+    let log = pbx.log();
+    let picked: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("picked up the call from"))
+        .collect();
+    let stamp = |l: &str| -> f64 {
+        // [YYYY-MM-DD HH:MM:SS.mmm]
+        let t = &l[12..24];
+        let p: Vec<f64> = t.split(':').map(|v| v.parse().unwrap_or(0.0)).collect();
+        p[0] * 3600.0 + p[1] * 60.0 + p[2]
+    };
+    let span = match (picked.first(), picked.last()) {
+        (Some(a), Some(b)) if picked.len() > 1 => stamp(b) - stamp(a),
+        _ => f64::NAN,
+    };
+    let per_minute = (picked.len().saturating_sub(1)) as f64 / span * 60.0;
+
+    // What each picker was connected to, from its own 200 OK.
+    let picks = fs::read_to_string(&picks_log).unwrap_or_default();
+    let mut seen: HashSet<String> = HashSet::new();
+    let (mut ok, mut twice, mut wrong) = (0, 0, 0);
+    let refused = picks.lines().filter(|l| l.starts_with("REFUSED ")).count();
+    let mut per_group: HashMap<String, usize> = HashMap::new();
+    for line in picks.lines().filter(|l| l.starts_with("PICKED ")) {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let (group, caller) = (
+            f[1].trim_start_matches('9'),
+            f.get(2).copied().unwrap_or(""),
+        );
+        let k: usize = caller.parse().unwrap_or(usize::MAX);
+        let expected = format!("*1{:02}", k % GROUPS + 1);
+        if !seen.insert(caller.to_string()) {
+            twice += 1;
+        } else if k == usize::MAX || expected != group {
+            wrong += 1;
+        } else {
+            ok += 1;
+        }
+        *per_group.entry(group.to_string()).or_default() += 1;
+    }
+    let stats = pbx.cli("grouppickup show stats");
+
+    println!();
+    println!(
+        "   ran {elapsed:.0} s; Asterisk used {cpu_s:.1} s of CPU ({:.0}% of one core)",
+        cpu_s / elapsed * 100.0
+    );
+    println!(
+        "   pickers (SIPp):  {} successful, {} failed (exit code {:?})",
+        pick_stats.0, pick_stats.1, pickers_exit
+    );
+    println!(
+        "   callers (SIPp):  {} successful, {} failed (exit code {:?})",
+        call_stats.0, call_stats.1, callers_exit
+    );
+    if native {
+        // Pickup() logs nothing per pickup; count the pickers' 200 OKs.
+        println!(
+            "   native Pickup(): {ok} pickups in {seconds} s of pickers = {:.0} pickups/minute",
+            ok as f64 / seconds * 60.0
+        );
+    }
+    println!(
+        "   pickups logged by Asterisk: {} over {:.1} s = {:.0} pickups/minute (target >= 3000)   {}",
+        picked.len(),
+        span,
+        per_minute,
+        if per_minute >= 3000.0 && pick_stats.1 == 0 && refused == 0 {
+            "ok"
+        } else {
+            "MISSED"
+        }
+    );
+    println!(
+        "   pickers' 200 OK: {ok} connected to a call of the group they dialed, {wrong} to a wrong call, {twice} to a call already picked"
+    );
+    println!("   pickers refused (nothing to pick up, or an error): {refused}");
+    println!(
+        "   distinct calls picked: {} of {calls}; groups: {}",
+        seen.len(),
+        per_group.len()
+    );
+    for line in stats.lines() {
+        println!("   | {line}");
+    }
+    if std::env::var_os("GP_KEEP").is_none() {
+        let _ = fs::remove_dir_all(&work);
+    }
+}
+
+/// (successful, failed) calls from a SIPp statistics file.
+fn sipp_counts(dir: &std::path::Path) -> (u64, u64) {
+    let text = fs::read_to_string(dir.join("stats.csv")).unwrap_or_default();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or("").split(';').collect();
+    let last: Vec<&str> = lines.last().unwrap_or("").split(';').collect();
+    let get = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .and_then(|i| last.get(i))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (get("SuccessfulCall(C)"), get("FailedCall(C)"))
+}
