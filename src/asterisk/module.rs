@@ -72,6 +72,7 @@ pub fn load() -> i32 {
     // subscription and this replay may stay listed until a picker finds it
     // gone; the pickup re-checks every leg on the live channel.)
     unsafe { shim::gp_events_replay() };
+    unsafe { shim::gp_memory_trim() };
     let sum = unsafe { std::ffi::CStr::from_ptr(shim::gp_buildopt_sum()) };
     log::verbose(&format!(
         "grouppickup: loaded ({} range(s), {} user(s); built for Asterisk build options {})",
@@ -98,6 +99,8 @@ pub fn reload() -> i32 {
     *registered = extensions::register(&config);
     assignments::report(&module.registry.replace_config(config));
     module.lamps_refresh();
+    drop(registered);
+    unsafe { shim::gp_memory_trim() };
     log::verbose("grouppickup: configuration reloaded");
     0
 }

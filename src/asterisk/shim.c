@@ -19,6 +19,10 @@
 #include "asterisk.h"
 
 #include <limits.h>
+#ifdef __GLIBC__
+/* From glibc's <malloc.h>, which Asterisk's allocator macros do not allow. */
+extern int malloc_trim(size_t pad);
+#endif
 
 #include "asterisk/buildopts.h"
 #include "asterisk/module.h"
@@ -124,16 +128,26 @@ int gp_config_read(const char *filename, gp_config_visitor visit, void *ctx)
 	return GP_CONFIG_OK;
 }
 
+/* ---- memory ---- */
+
+void gp_memory_trim(void)
+{
+#ifdef __GLIBC__
+	/*
+	 * A reload runs on whichever thread the CLI or AMI command came in on,
+	 * and glibc gives threads their own heaps: the memory of the replaced
+	 * configuration goes back to one heap while the next reload allocates
+	 * from another. Hand the free pages back to the system.
+	 */
+	malloc_trim(0);
+#endif
+}
+
 /* ---- dialplan extensions ---- */
 
 int gp_context_create(const char *context)
 {
 	return ast_context_find_or_create(NULL, NULL, context, REGISTRAR) ? 0 : -1;
-}
-
-int gp_extension_exists(const char *context, const char *exten)
-{
-	return ast_exists_extension(NULL, context, exten, 1, NULL);
 }
 
 int gp_extension_add(const char *context, const char *exten, const char *app, const char *data)
