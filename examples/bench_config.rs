@@ -73,8 +73,17 @@ fn main() {
         files: Vec::new(),
     });
     let pid = measure::asterisk_pid(&pbx);
-    let text = bigconf::generate(USERS, GROUPS, "");
-    println!("== Configuration scale: {USERS} users, {GROUPS} groups");
+    // BENCH_BLF=no: without a hint per group number (blf = no).
+    let blf = std::env::var("BENCH_BLF").unwrap_or_else(|_| "yes".to_string());
+    let with_blf = |text: String| {
+        text.replacen(
+            "[general]\ncontext = grouppickup\n",
+            &format!("[general]\ncontext = grouppickup\nblf = {blf}\n"),
+            1,
+        )
+    };
+    let text = with_blf(bigconf::generate(USERS, GROUPS, ""));
+    println!("== Configuration scale: {USERS} users, {GROUPS} groups, blf = {blf}");
     println!(
         "   grouppickup.conf: {:.1} MB, {} lines; one range of {GROUPS} group numbers, each registered as an extension",
         text.len() as f64 / 1e6,
@@ -119,7 +128,7 @@ fn main() {
     let (reload_wall, reload_cpu) = reloads(&pbx, pid, "module reload");
 
     // The same users in 100 groups: 100 extensions instead of 10,000.
-    let few = bigconf::generate(USERS, 100, "");
+    let few = with_blf(bigconf::generate(USERS, 100, ""));
     pbx.write_grouppickup_conf(&few);
     let (few_wall, few_cpu) = reloads(&pbx, pid, "module reload, 100 groups");
     println!();

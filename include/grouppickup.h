@@ -120,6 +120,7 @@ int gp_config_read(const char *filename, gp_config_visitor visit, void *ctx);
 void gp_memory_trim(void);
 
 int gp_context_create(const char *context);
+int gp_extension_exists(const char *context, const char *exten);
 int gp_extension_add(const char *context, const char *exten, const char *app, const char *data);
 int gp_extension_remove(const char *context, const char *exten);
 /* A hint: `exten` in `context` shows the state of `device`. */

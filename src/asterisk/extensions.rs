@@ -31,43 +31,37 @@ pub fn register(config: &Config) -> Registered {
         return registered;
     }
     let mut collisions = Vec::new();
-    // Highest number first: Asterisk keeps a context's extensions in a
-    // sorted list and scans it from the front to insert, so adding in
-    // descending order puts each new number at the front at once; in
-    // ascending order 10,000 numbers cost 50 million comparisons.
-    let mut numbers: Vec<String> = config
-        .ranges
-        .iter()
-        .flat_map(|r| r.numbers())
-        .map(|n| n.to_string())
-        .collect();
-    numbers.sort_unstable_by(|a, b| b.cmp(a));
-    for number in numbers {
-        let exten = cstring(&number);
-        // Adding fails if the context already has this extension: a group
-        // number must not be a real extension.
-        let added = unsafe {
-            shim::gp_extension_add(
-                context.as_ptr(),
-                exten.as_ptr(),
-                app.as_ptr(),
-                exten.as_ptr(),
-            )
-        };
-        if added != 0 {
-            collisions.push(number);
-            continue;
-        }
-        // With blf = yes a phone can subscribe to the number: its BLF lamp
-        // follows the device state GroupPickup:<number>.
-        if config.general.blf {
-            let device = cstring(&format!("GroupPickup:{number}"));
-            if unsafe { shim::gp_hint_add(context.as_ptr(), exten.as_ptr(), device.as_ptr()) } == 0
-            {
-                registered.hints.push(exten.clone());
+    for range in config.ranges.iter() {
+        for number in range.numbers() {
+            let exten = cstring(&number.to_string());
+            if unsafe { shim::gp_extension_exists(context.as_ptr(), exten.as_ptr()) } != 0 {
+                collisions.push(number.to_string());
+                continue;
             }
+            let added = unsafe {
+                shim::gp_extension_add(
+                    context.as_ptr(),
+                    exten.as_ptr(),
+                    app.as_ptr(),
+                    exten.as_ptr(),
+                )
+            };
+            if added != 0 {
+                collisions.push(number.to_string());
+                continue;
+            }
+            // With blf = yes a phone can subscribe to the number: its BLF
+            // lamp follows the device state GroupPickup:<number>.
+            if config.general.blf {
+                let device = cstring(&format!("GroupPickup:{number}"));
+                if unsafe { shim::gp_hint_add(context.as_ptr(), exten.as_ptr(), device.as_ptr()) }
+                    == 0
+                {
+                    registered.hints.push(exten.clone());
+                }
+            }
+            registered.extens.push(exten);
         }
-        registered.extens.push(exten);
     }
     if !collisions.is_empty() {
         let shown: Vec<&str> = collisions.iter().take(10).map(String::as_str).collect();
@@ -90,12 +84,10 @@ pub fn register(config: &Config) -> Registered {
 
 pub fn unregister(registered: Registered) {
     let context = cstring(&registered.context);
-    // Lowest number first: it is at the front of Asterisk's sorted list
-    // (they were added highest first), so each removal finds it at once.
-    for exten in registered.hints.iter().rev() {
+    for exten in &registered.hints {
         unsafe { shim::gp_hint_remove(context.as_ptr(), exten.as_ptr()) };
     }
-    for exten in registered.extens.iter().rev() {
+    for exten in &registered.extens {
         unsafe { shim::gp_extension_remove(context.as_ptr(), exten.as_ptr()) };
     }
 }

@@ -150,6 +150,11 @@ int gp_context_create(const char *context)
 	return ast_context_find_or_create(NULL, NULL, context, REGISTRAR) ? 0 : -1;
 }
 
+int gp_extension_exists(const char *context, const char *exten)
+{
+	return ast_exists_extension(NULL, context, exten, 1, NULL);
+}
+
 int gp_extension_add(const char *context, const char *exten, const char *app, const char *data)
 {
 	char *copy = ast_strdup(data);
