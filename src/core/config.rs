@@ -185,7 +185,7 @@ impl Config {
 
     /// The user a device belongs to, by the device's name (`PJSIP/alice`).
     pub fn user_of_device(&self, device: &str) -> Option<&User> {
-        let user = self.devices.get(&device_key(device))?;
+        let user = self.devices.get(device_key(device).as_ref())?;
         self.users.get(user)
     }
 
@@ -537,7 +537,7 @@ impl Builder {
             );
         }
         for device in &user.endpoints {
-            let key = device_key(device);
+            let key: DeviceKey = device_key(device).into_owned();
             if let Some(owner) = self.config.devices.get(&key) {
                 if owner != &user.name {
                     let message = format!(

@@ -8,10 +8,17 @@
 /// A device name normalised for lookups.
 pub type DeviceKey = String;
 
-pub fn device_key(device: &str) -> DeviceKey {
+/// The lookup form of a device name: the technology in upper case, as
+/// Asterisk names its channels (`PJSIP/alice`), so a channel's device is
+/// looked up as it is, without a copy.
+pub fn device_key(device: &str) -> std::borrow::Cow<'_, str> {
     match device.split_once('/') {
-        Some((tech, resource)) => format!("{}/{}", tech.to_ascii_lowercase(), resource),
-        None => device.to_string(),
+        Some((tech, _)) if tech.bytes().any(|b| b.is_ascii_lowercase()) => {
+            let mut key = device.to_string();
+            key[..tech.len()].make_ascii_uppercase();
+            key.into()
+        }
+        _ => device.into(),
     }
 }
 
@@ -49,7 +56,11 @@ mod tests {
 
     #[test]
     fn keys_ignore_technology_case_only() {
-        assert_eq!(device_key("PJSIP/Alice"), "pjsip/Alice");
+        assert_eq!(device_key("pjsip/Alice"), "PJSIP/Alice");
+        assert!(matches!(
+            device_key("PJSIP/alice"),
+            std::borrow::Cow::Borrowed(_)
+        ));
         assert_eq!(device_key("pjsip/Alice"), device_key("PJSIP/Alice"));
         assert_ne!(device_key("PJSIP/alice"), device_key("PJSIP/Alice"));
     }
