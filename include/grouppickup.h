@@ -101,7 +101,6 @@ struct gp_leg_event {
 	const char *appl;
 	const char *exten;
 	int ringing;  /* state is Ringing (the device sent 180) and not hung up */
-	int excluded; /* unused by the shim (0): Rust asks gp_leg_excluded() */
 };
 
 typedef void (*gp_config_visitor)(void *ctx, const struct gp_config_entry *entry);

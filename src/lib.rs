@@ -62,7 +62,8 @@ mod entry {
                 appl: &appl,
                 exten: &exten,
                 ringing: e.ringing != 0,
-                excluded: e.excluded != 0,
+                // Asked of Asterisk later, only for legs of users in a group.
+                excluded: false,
             })
         })
     }

@@ -7,7 +7,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{ami_header, Ami, Pbx, PbxSpec, Phone};
+use support::{ami_header, Ami, Pbx, PbxSpec};
 
 const CONF: &str = "\
 [general]
@@ -34,17 +34,11 @@ endpoint = PJSIP/bob
 ";
 
 fn office() -> Pbx {
-    let phones = ["alice", "bob", "caller1"]
-        .iter()
-        .map(|n| Phone::new(n))
-        .collect();
-    Pbx::start(PbxSpec {
-        phones,
-        grouppickup_conf: CONF.to_string(),
-        dialplan: "exten => 2001,1,Dial(PJSIP/alice,30)\n".to_string(),
-        endpoint_options: String::new(),
-        files: Vec::new(),
-    })
+    Pbx::start(PbxSpec::new(
+        &["alice", "bob", "caller1"],
+        CONF,
+        "exten => 2001,1,Dial(PJSIP/alice,30)\n",
+    ))
 }
 
 const WAIT: Duration = Duration::from_secs(30);

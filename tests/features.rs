@@ -8,7 +8,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{ami_header, Ami, Pbx, PbxSpec, Phone, Sipp};
+use support::{ami_header, Ami, Pbx, PbxSpec, Sipp};
 
 const CONF: &str = "\
 [general]
@@ -44,17 +44,11 @@ same => n,Hangup(21)
 ";
 
 fn office(conf: &str) -> Pbx {
-    let phones = ["alice", "bob", "watcher", "caller1", "caller2"]
-        .iter()
-        .map(|n| Phone::new(n))
-        .collect();
-    Pbx::start(PbxSpec {
-        phones,
-        grouppickup_conf: conf.to_string(),
-        dialplan: DIALPLAN.to_string(),
-        endpoint_options: String::new(),
-        files: Vec::new(),
-    })
+    Pbx::start(PbxSpec::new(
+        &["alice", "bob", "watcher", "caller1", "caller2"],
+        conf,
+        DIALPLAN,
+    ))
 }
 
 const WAIT: Duration = Duration::from_secs(30);

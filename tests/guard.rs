@@ -9,7 +9,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{ami_header, fault_injection_module_path, Ami, Pbx, PbxSpec, Phone};
+use support::{ami_header, fault_injection_module_path, Ami, Pbx, PbxSpec};
 
 const CONF: &str = "\
 [general]
@@ -56,18 +56,8 @@ fn assert_internal_errors(pbx: &Pbx, entry: &str, n: usize) {
 
 #[test]
 fn a_panic_in_any_entry_becomes_an_error_and_asterisk_goes_on() {
-    let phones = ["alice", "bob", "caller1", "caller2"]
-        .iter()
-        .map(|n| Phone::new(n))
-        .collect();
     let pbx = Pbx::start_with_module(
-        PbxSpec {
-            phones,
-            grouppickup_conf: CONF.to_string(),
-            dialplan: DIALPLAN.to_string(),
-            endpoint_options: String::new(),
-            files: Vec::new(),
-        },
+        PbxSpec::new(&["alice", "bob", "caller1", "caller2"], CONF, DIALPLAN),
         &fault_injection_module_path(),
     );
 

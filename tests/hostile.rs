@@ -6,7 +6,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{ami_header, Ami, Pbx, PbxSpec, Phone};
+use support::{ami_header, Ami, Pbx, PbxSpec};
 
 const CONF: &str = "\
 [general]
@@ -50,17 +50,7 @@ fn office() -> Pbx {
          same => n,Log(NOTICE,H6=[${{GROUPPICKUP_GROUP()}}][${{GROUPPICKUP_GROUP(%s%n)}}][${{GROUPPICKUP_RINGING(%n)}}][${{GROUPPICKUP_RINGING({huge})}}][${{GROUPPICKUP_RINGING()}}])\n\
          same => n,Hangup(21)\n"
     );
-    let phones = ["alice", "bob", "caller1"]
-        .iter()
-        .map(|n| Phone::new(n))
-        .collect();
-    Pbx::start(PbxSpec {
-        phones,
-        grouppickup_conf: CONF.to_string(),
-        dialplan,
-        endpoint_options: String::new(),
-        files: Vec::new(),
-    })
+    Pbx::start(PbxSpec::new(&["alice", "bob", "caller1"], CONF, &dialplan))
 }
 
 /// The module still does its job.

@@ -7,7 +7,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{Pbx, PbxSpec, Phone, Sipp};
+use support::{Pbx, PbxSpec, Sipp};
 
 const CONF: &str = "\
 [general]
@@ -52,48 +52,26 @@ same => n,Hangup()
 ";
 
 fn office() -> Pbx {
-    let phones = [
-        "alice",
-        "alice-desk",
-        "carol",
-        "erin",
-        "bob",
-        "dave",
-        "caller1",
-        "caller2",
-    ]
-    .iter()
-    .map(|n| Phone::new(n))
-    .collect();
-    Pbx::start(PbxSpec {
-        phones,
-        grouppickup_conf: CONF.to_string(),
-        dialplan: DIALPLAN.to_string(),
-        endpoint_options: String::new(),
-        files: Vec::new(),
-    })
+    Pbx::start(PbxSpec::new(
+        &[
+            "alice",
+            "alice-desk",
+            "carol",
+            "erin",
+            "bob",
+            "dave",
+            "caller1",
+            "caller2",
+        ],
+        CONF,
+        DIALPLAN,
+    ))
 }
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// The Reason of each CANCEL; a retransmission (the same request again,
-/// which a busy Asterisk may send) counts once.
-fn cancel_reasons(phone: &Sipp) -> Vec<String> {
-    let mut cancels = phone.received("CANCEL");
-    cancels.dedup();
-    cancels
-        .iter()
-        .map(|m| {
-            m.lines()
-                .find(|l| l.to_ascii_lowercase().starts_with("reason:"))
-                .unwrap_or("(no Reason header)")
-                .to_string()
-        })
-        .collect()
-}
-
 fn assert_answered_elsewhere(phone: &Sipp) {
-    let reasons = cancel_reasons(phone);
+    let reasons = phone.cancel_reasons();
     assert_eq!(
         reasons.len(),
         1,
@@ -235,7 +213,7 @@ fn unanswered_call_goes_on_in_the_dialplan() {
         "{}",
         pbx.log()
     );
-    let reasons = cancel_reasons(&alice);
+    let reasons = alice.cancel_reasons();
     assert_eq!(reasons.len(), 1);
     assert!(
         !reasons[0].contains("cause=200"),

@@ -173,32 +173,6 @@ fn final_response(sipp: &Sipp) -> Option<u16> {
         .next()
 }
 
-/// The Reason of each CANCEL a phone received, one per transaction: on a
-/// loaded machine Asterisk may retransmit a CANCEL before the phone's 200
-/// reaches it, and a retransmission is the same CANCEL.
-fn cancel_reasons(phone: &Sipp) -> Vec<String> {
-    let header = |m: &str, name: &str| {
-        m.lines()
-            .find(|l| l.to_ascii_lowercase().starts_with(name))
-            .unwrap_or("")
-            .to_string()
-    };
-    let mut seen = BTreeSet::new();
-    phone
-        .received("CANCEL")
-        .iter()
-        .filter(|m| seen.insert(header(m, "via:")))
-        .map(|m| {
-            let reason = header(m, "reason:");
-            if reason.is_empty() {
-                "(no Reason header)".to_string()
-            } else {
-                reason
-            }
-        })
-        .collect()
-}
-
 /// The module's "picked up" log lines so far: (picker channel, caller).
 fn pickups(pbx: &Pbx) -> Vec<(String, String)> {
     pbx.log()
@@ -361,7 +335,7 @@ fn one_call_many_pickers(pbx: &Pbx, n: usize) -> Tally {
             "n={n} round {round}: {new_pickups:?}, SIP winner {}",
             winners[0].name
         );
-        let reasons = cancel_reasons(&alice);
+        let reasons = alice.cancel_reasons();
         assert!(
             reasons.len() == 1 && reasons[0].contains("cause=200"),
             "n={n} round {round}: alice's CANCELs {reasons:?}"
@@ -448,7 +422,7 @@ fn k_calls_and_twice_as_many_pickers() {
             "round {round}: every caller to a different picker: {new_pickups:?}"
         );
         for callee in &callees {
-            let reasons = cancel_reasons(callee);
+            let reasons = callee.cancel_reasons();
             assert!(
                 reasons.len() == 1 && reasons[0].contains("cause=200"),
                 "round {round}: {}: {reasons:?}",

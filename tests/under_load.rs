@@ -5,7 +5,7 @@
 mod support;
 
 use std::time::Duration;
-use support::{Pbx, PbxSpec, Phone};
+use support::{Pbx, PbxSpec};
 
 const CONF: &str = "\
 [general]
@@ -29,17 +29,11 @@ exten => 2001,1,Dial(PJSIP/alice,300)
 const WAIT: Duration = Duration::from_secs(120);
 
 fn office(conf: &str) -> Pbx {
-    let phones = ["alice", "bob", "carol", "caller1"]
-        .iter()
-        .map(|n| Phone::new(n))
-        .collect();
-    Pbx::start(PbxSpec {
-        phones,
-        grouppickup_conf: conf.to_string(),
-        dialplan: DIALPLAN.to_string(),
-        endpoint_options: String::new(),
-        files: Vec::new(),
-    })
+    Pbx::start(PbxSpec::new(
+        &["alice", "bob", "carol", "caller1"],
+        conf,
+        DIALPLAN,
+    ))
 }
 
 /// Calls the index lists, and alice's legs Asterisk has in state Ringing.

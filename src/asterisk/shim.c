@@ -234,8 +234,19 @@ int gp_db_del(const char *family, const char *key)
 
 int gp_message_send(const char *to, const char *body)
 {
-	struct ast_msg *msg = ast_msg_alloc();
+	struct ast_msg *msg;
 
+	/*
+	 * ast_msg_send() releases the message on every path but one: a
+	 * destination whose technology has no message support, where it keeps
+	 * it (a leak per message). Only PJSIP devices can get text messages,
+	 * and only while res_pjsip_messaging provides them; ask for nothing
+	 * else.
+	 */
+	if (strncasecmp(to, "pjsip:", 6) || !ast_module_check("res_pjsip_messaging.so")) {
+		return -1;
+	}
+	msg = ast_msg_alloc();
 	if (!msg) {
 		return -1;
 	}
@@ -243,7 +254,6 @@ int gp_message_send(const char *to, const char *body)
 		ast_msg_destroy(msg);
 		return -1;
 	}
-	/* ast_msg_send() takes the message over, whatever it returns. */
 	return ast_msg_send(msg, to, "");
 }
 
@@ -293,7 +303,8 @@ void gp_channel_callerid(struct ast_channel *chan, char *name, size_t name_len, 
 
 int gp_channel_answer(struct ast_channel *chan)
 {
-	return ast_channel_state(chan) == AST_STATE_UP ? 0 : ast_answer(chan);
+	/* Nothing to do, and 0, for a channel that is up already. */
+	return ast_answer(chan);
 }
 
 void gp_channel_play(struct ast_channel *chan, const char *sound)
@@ -383,8 +394,6 @@ static void report_leg(const struct ast_channel_snapshot *now, int ringing)
 	event.appl = now->dialplan->appl;
 	event.exten = now->dialplan->exten;
 	event.ringing = ringing;
-	/* Asked by Rust, and only for legs of users in a group. */
-	event.excluded = 0;
 	gp_rs_leg_event(&event);
 }
 
@@ -419,19 +428,21 @@ void gp_events_replay(void)
 	struct ao2_iterator iter;
 	struct ast_channel_snapshot *snapshot;
 	struct ast_channel_snapshot **ringing;
-	size_t count = 0, i;
+	size_t count = 0, room, i;
 
 	if (!cache) {
 		return;
 	}
-	ringing = ast_calloc(ao2_container_count(cache) + 1, sizeof(*ringing));
+	/* The live cache: channels come and go while it is walked. */
+	room = ao2_container_count(cache);
+	ringing = ast_calloc(room ? room : 1, sizeof(*ringing));
 	if (!ringing) {
 		ao2_ref(cache, -1);
 		return;
 	}
 	iter = ao2_iterator_init(cache, 0);
 	for (; (snapshot = ao2_iterator_next(&iter)); ao2_ref(snapshot, -1)) {
-		if (snapshot_ringing(snapshot) && count < (size_t) ao2_container_count(cache)) {
+		if (snapshot_ringing(snapshot) && count < room) {
 			ao2_ref(snapshot, +1);
 			ringing[count++] = snapshot;
 		}

@@ -4,7 +4,7 @@
 //! never calls Asterisk, it answers.
 
 use super::assignments::{Assignments, Persist};
-use super::config::{Config, PickupBy};
+use super::config::{Config, PickupBy, User};
 use super::device::device_of_channel;
 use super::number::GroupNumber;
 use super::ringing::{Claim, Leg, RingingIndex, RingingLeg, Stopped};
@@ -205,10 +205,7 @@ impl Registry {
     /// device belongs to a user in a group. Lets the adapter skip the costly
     /// questions (GROUPPICKUP_EXCLUDE) for every other channel.
     pub fn may_track(&self, channel: &str) -> bool {
-        let config = self.config();
-        device_of_channel(channel)
-            .and_then(|d| config.user_of_device(d))
-            .is_some_and(|u| u.group.is_some())
+        grouped_user(&self.config(), channel).is_some()
     }
 
     pub fn on_leg(&self, event: &LegEvent<'_>, now: Instant) -> LegChange {
@@ -225,11 +222,7 @@ impl Registry {
             };
         }
         let config = self.config();
-        let Some(user) = device_of_channel(event.name).and_then(|d| config.user_of_device(d))
-        else {
-            return LegChange::Ignored;
-        };
-        let Some(group) = user.group else {
+        let Some((user, group)) = grouped_user(&config, event.name) else {
             return LegChange::Ignored;
         };
         if !pickable(&config, event, &user.private_lines, &user.personal_contacts) {
@@ -304,6 +297,12 @@ impl Registry {
     pub fn ringing_in(&self, group: &GroupNumber) -> usize {
         lock(&self.index).pickable_in(group)
     }
+}
+
+/// The user in a group whose device a channel was created for, if any.
+fn grouped_user<'c>(config: &'c Config, channel: &str) -> Option<(&'c User, GroupNumber)> {
+    let user = config.user_of_device(device_of_channel(channel)?)?;
+    Some((user, user.group?))
 }
 
 /// The exclusions that make a ringing leg never pickable.

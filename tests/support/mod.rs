@@ -103,6 +103,20 @@ impl Phone {
     }
 }
 
+impl PbxSpec {
+    /// The usual office: these phones, this grouppickup.conf and dialplan,
+    /// no other endpoint options or files.
+    pub fn new(phones: &[&str], grouppickup_conf: &str, dialplan: &str) -> PbxSpec {
+        PbxSpec {
+            phones: phones.iter().map(|n| Phone::new(n)).collect(),
+            grouppickup_conf: grouppickup_conf.to_string(),
+            dialplan: dialplan.to_string(),
+            endpoint_options: String::new(),
+            files: Vec::new(),
+        }
+    }
+}
+
 pub struct PbxSpec {
     pub phones: Vec<Phone>,
     pub grouppickup_conf: String,
@@ -829,8 +843,30 @@ impl Sipp {
         }
     }
 
-    /// The SIP requests of a method SIPp received, each as its full text.
+    /// The SIP requests of a method SIPp received, each as its full text,
+    /// one per transaction: a busy Asterisk may retransmit a request before
+    /// the phone's answer reaches it, and a retransmission (the same Via
+    /// branch) is the same request.
     pub fn received(&self, method: &str) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        let mut requests = self.received_all(method);
+        requests.retain(|m| seen.insert(sip_header(m, "via").to_string()));
+        requests
+    }
+
+    /// The Reason header of each CANCEL received (one per transaction), or
+    /// "(no Reason header)".
+    pub fn cancel_reasons(&self) -> Vec<String> {
+        self.received("CANCEL")
+            .iter()
+            .map(|m| match sip_header(m, "reason") {
+                "" => "(no Reason header)".to_string(),
+                reason => format!("Reason: {reason}"),
+            })
+            .collect()
+    }
+
+    fn received_all(&self, method: &str) -> Vec<String> {
         self.messages()
             .split("----------------------------------------------- ")
             .filter(|m| m.contains("message received"))
@@ -854,6 +890,17 @@ impl Drop for Sipp {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// The value of a SIP header (name case-insensitive), or "".
+pub fn sip_header<'a>(message: &'a str, name: &str) -> &'a str {
+    message
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim().eq_ignore_ascii_case(name).then_some(v.trim())
+        })
+        .unwrap_or("")
 }
 
 /// An AMI session on the test PBX, as a manager.conf user.
