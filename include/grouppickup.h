@@ -119,7 +119,11 @@ int gp_config_read(const char *filename, gp_config_visitor visit, void *ctx);
 void gp_memory_trim(void);
 
 int gp_context_create(const char *context);
-int gp_extension_exists(const char *context, const char *exten);
+/* The plain (non-pattern) extensions of a context, one per line, each
+ * preceded by 'o' when all its priorities are this module's and 'f' when
+ * not; NULL when out of memory. Free with gp_text_free(). */
+char *gp_context_extensions(const char *context);
+void gp_text_free(char *text);
 int gp_extension_add(const char *context, const char *exten, const char *app, const char *data);
 int gp_extension_remove(const char *context, const char *exten);
 /* A hint: `exten` in `context` shows the state of `device`. */

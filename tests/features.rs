@@ -71,20 +71,26 @@ fn notified_states(watcher: &Sipp) -> Vec<String> {
 #[test]
 fn a_blf_subscription_to_the_group_number_sees_it_ring_and_go_idle() {
     let pbx = office(CONF);
-    assert!(
-        pbx.cli("core show hints").contains("GroupPickup:*101"),
-        "{}",
-        pbx.cli("core show hints")
-    );
+    // One pattern hint for the range; Asterisk makes the hint of a single
+    // number from it when a phone subscribes.
+    let hints = pbx.cli("core show hints");
+    assert!(hints.contains("GroupPickup:${EXTEN}"), "{hints}");
+    assert!(!hints.contains("GroupPickup:*101"), "{hints}");
     let mut watcher = pbx.subscribe("watcher", "*101");
     pbx.wait_for("the first NOTIFY", WAIT, |_| {
         (!watcher.received("NOTIFY").is_empty()).then_some(())
     });
     let hints = pbx.cli("core show hint *101");
     assert!(
-        hints.contains("Idle") && hints.contains("Watchers  1"),
+        hints.contains("GroupPickup:*101")
+            && hints.contains("Idle")
+            && hints.contains("Watchers  1"),
         "{hints}"
     );
+    // A reload that keeps the group number keeps the hint and its watcher.
+    pbx.cli("module reload app_grouppickup.so");
+    let hints = pbx.cli("core show hint *101");
+    assert!(hints.contains("Watchers  1"), "{hints}");
 
     let mut alice = pbx.ringing_phone_with_message("alice");
     let mut caller = pbx.call("caller1", "2001");
@@ -103,6 +109,10 @@ fn a_blf_subscription_to_the_group_number_sees_it_ring_and_go_idle() {
     bob.wait(WAIT).unwrap();
     caller.wait(WAIT).unwrap();
     alice.wait(WAIT).unwrap();
+    // Unloading removes the pattern hint and the number's hint made from it.
+    pbx.cli("module unload app_grouppickup.so");
+    let hints = pbx.cli("core show hints");
+    assert!(!hints.contains("GroupPickup:"), "{hints}");
 }
 
 #[test]
@@ -112,7 +122,7 @@ fn blf_no_registers_no_hints() {
     assert!(!hints.contains("GroupPickup:"), "{hints}");
     assert!(pbx
         .cli("dialplan show *101@grouppickup")
-        .contains("GroupPickup(*101)"));
+        .contains("GroupPickup(${EXTEN})"));
 }
 
 #[test]

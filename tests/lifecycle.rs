@@ -37,37 +37,50 @@ fn loaded(pbx: &Pbx) -> bool {
         .any(|l| l.starts_with("app_grouppickup.so") && !l.contains("Not Running"))
 }
 
-fn group_extensions(pbx: &Pbx) -> usize {
-    pbx.try_cli("dialplan show grouppickup")
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains("GroupPickup("))
-        .count()
+/// Numbers around the configured range *100-*119: those in it are dialable
+/// while the module is loaded, the others never.
+const PROBES: [&str; 7] = ["*100", "*105", "*109", "*110", "*119", "*120", "*199"];
+const ALL: [&str; 5] = ["*100", "*105", "*109", "*110", "*119"];
+
+/// The probes that reach GroupPickup() in the module's context.
+fn dialable(pbx: &Pbx) -> Vec<&'static str> {
+    PROBES
+        .into_iter()
+        .filter(|n| {
+            pbx.try_cli(&format!("dialplan show {n}@grouppickup"))
+                .unwrap_or_default()
+                .contains("GroupPickup(${EXTEN})")
+        })
+        .collect()
 }
 
 #[test]
 fn numbers_are_registered_and_removed_exactly() {
     let pbx = pbx(GOOD, "");
     assert!(loaded(&pbx));
-    assert_eq!(group_extensions(&pbx), 20);
+    assert_eq!(dialable(&pbx), ALL);
     let ranges = pbx.cli("grouppickup show ranges");
     assert!(
         ranges.contains("*100") && ranges.contains("*119") && ranges.contains("20 group number(s)"),
         "{ranges}"
     );
-    let ext = pbx.cli("dialplan show *105@grouppickup");
-    assert!(ext.contains("GroupPickup(*105)"), "{ext}");
+    // One pattern covers the range, not 20 extensions.
+    let ext = pbx.cli("dialplan show grouppickup");
+    assert!(
+        ext.contains("'_*1[0-1]X' =>") && ext.contains("GroupPickup(${EXTEN})"),
+        "{ext}"
+    );
 
     // Unload removes every registration; load brings them back.
     pbx.cli("module unload app_grouppickup.so");
     assert!(!loaded(&pbx));
-    assert_eq!(group_extensions(&pbx), 0);
+    assert!(dialable(&pbx).is_empty());
     assert!(pbx
         .cli("core show applications like GroupPickup")
         .contains("0 Applications Matching"));
     pbx.cli("module load app_grouppickup.so");
     assert!(loaded(&pbx), "{}", support::tail(&pbx.log(), 20));
-    assert_eq!(group_extensions(&pbx), 20);
+    assert_eq!(dialable(&pbx), ALL);
 }
 
 #[test]
@@ -84,7 +97,7 @@ fn invalid_file_at_load_declines_the_module_with_file_and_line() {
         support::tail(&log, 30)
     );
     assert!(log.contains("the module is not loaded"));
-    assert_eq!(group_extensions(&pbx), 0);
+    assert!(dialable(&pbx).is_empty());
 }
 
 #[test]
@@ -101,14 +114,14 @@ fn invalid_file_on_reload_keeps_the_running_configuration() {
         .log()
         .contains("grouppickup.conf:12: [alice]: group *300 is not inside any range"));
     assert!(loaded(&pbx));
-    assert_eq!(group_extensions(&pbx), 20);
+    assert_eq!(dialable(&pbx), ALL);
     assert!(pbx.cli("grouppickup show groups").contains("*101"));
 
     // A valid file is swapped in, numbers and all.
     pbx.write_grouppickup_conf(&GOOD.replace("end = *119", "end = *109"));
     pbx.cli("module reload app_grouppickup.so");
     pbx.wait_for("the new ranges", Duration::from_secs(10), |p| {
-        (group_extensions(p) == 10).then_some(())
+        (dialable(p) == ["*100", "*105", "*109"]).then_some(())
     });
 }
 
@@ -124,8 +137,11 @@ fn a_group_number_that_is_a_real_extension_is_reported() {
         "{}",
         support::tail(&log, 30)
     );
-    assert_eq!(group_extensions(&pbx), 19);
-    assert!(pbx
-        .cli("dialplan show *105@grouppickup")
-        .contains("Playback(beep)"));
+    // The real extension wins over the range's pattern, which Asterisk
+    // lists (and matches) after it; the other numbers stay dialable.
+    let shown = pbx.cli("dialplan show *105@grouppickup");
+    let real = shown.find("Playback(beep)").expect("the real extension");
+    let group = shown.find("GroupPickup(").expect("the pattern");
+    assert!(real < group, "{shown}");
+    assert_eq!(dialable(&pbx), ALL);
 }

@@ -95,8 +95,7 @@ pub fn reload() -> i32 {
         }
     };
     let mut registered = module.extensions.lock().unwrap_or_else(|e| e.into_inner());
-    extensions::unregister(std::mem::take(&mut *registered));
-    *registered = extensions::register(&config);
+    *registered = extensions::update(std::mem::take(&mut *registered), &config);
     assignments::report(&module.registry.replace_config(config));
     module.lamps_refresh();
     drop(registered);

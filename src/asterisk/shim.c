@@ -150,9 +150,49 @@ int gp_context_create(const char *context)
 	return ast_context_find_or_create(NULL, NULL, context, REGISTRAR) ? 0 : -1;
 }
 
-int gp_extension_exists(const char *context, const char *exten)
+char *gp_context_extensions(const char *context)
 {
-	return ast_exists_extension(NULL, context, exten, 1, NULL);
+	struct ast_context *con = NULL;
+	struct ast_exten *exten = NULL;
+	struct ast_str *out = ast_str_create(256);
+	char *text;
+
+	if (!out) {
+		return NULL;
+	}
+	ast_rdlock_contexts();
+	while ((con = ast_walk_contexts(con))) {
+		if (!strcmp(ast_get_context_name(con), context)) {
+			break;
+		}
+	}
+	if (con) {
+		ast_rdlock_context(con);
+		while ((exten = ast_walk_context_extensions(con, exten))) {
+			struct ast_exten *priority = NULL;
+			int mine = 1;
+
+			if (ast_get_extension_name(exten)[0] == '_') {
+				continue;
+			}
+			while ((priority = ast_walk_extension_priorities(exten, priority))) {
+				if (strcmp(ast_get_extension_registrar(priority), REGISTRAR)) {
+					mine = 0;
+				}
+			}
+			ast_str_append(&out, 0, "%c%s\n", mine ? 'o' : 'f', ast_get_extension_name(exten));
+		}
+		ast_unlock_context(con);
+	}
+	ast_unlock_contexts();
+	text = ast_strdup(ast_str_buffer(out));
+	ast_free(out);
+	return text;
+}
+
+void gp_text_free(char *text)
+{
+	ast_free(text);
 }
 
 int gp_extension_add(const char *context, const char *exten, const char *app, const char *data)
@@ -168,7 +208,8 @@ int gp_extension_add(const char *context, const char *exten, const char *app, co
 
 int gp_extension_remove(const char *context, const char *exten)
 {
-	return ast_context_remove_extension(context, exten, 1, REGISTRAR);
+	/* Priority 0: every priority of the extension that is ours, hint included. */
+	return ast_context_remove_extension(context, exten, 0, REGISTRAR);
 }
 
 int gp_hint_add(const char *context, const char *exten, const char *device)

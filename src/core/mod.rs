@@ -12,6 +12,7 @@ pub mod functions;
 mod model_tests;
 pub mod notify;
 pub mod number;
+pub mod patterns;
 pub mod quote;
 pub mod ranges;
 pub mod ringing;
