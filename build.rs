@@ -47,10 +47,16 @@ fn main() {
         asterisk.join("asterisk/buildopts.h").display()
     );
 
+    // The benchmark-only parts of the shim and its header (feature `bench`).
+    let bench = env::var_os("CARGO_FEATURE_BENCH").is_some();
+
     // Asterisk's build passes these to every module; AST_MODULE_SELF_SYM is
     // mandatory for modules built outside Asterisk's tree.
-    cc::Build::new()
-        .file("src/asterisk/shim.c")
+    let mut shim = cc::Build::new();
+    if bench {
+        shim.define("GP_BENCH", "1");
+    }
+    shim.file("src/asterisk/shim.c")
         .include("include")
         .include(&asterisk)
         .define("AST_MODULE", "\"app_grouppickup\"")
@@ -69,6 +75,7 @@ fn main() {
     let header = Path::new("include/grouppickup.h");
     let bindings = bindgen::Builder::default()
         .header(header.to_string_lossy())
+        .clang_args(bench.then_some("-DGP_BENCH=1"))
         .allowlist_function("gp_.*")
         .blocklist_function("gp_rs_.*")
         .allowlist_type("gp_.*")

@@ -95,6 +95,12 @@ exten => search-native,1,Set(CHANNEL(namedpickupgroup)=nobody)
  same => n,Log(NOTICE,BENCH search native ${T0} ${T1})
  same => n,Set(I=$[${I} + 1])
  same => n,EndWhile()
+; The search alone, timed inside Asterisk (GROUPPICKUP_BENCH_FIND, built with
+; the bench feature) around ast_pickup_find_by_group() for native and around
+; GroupPickup's resolve, claim and channel lookup for ours; a call rings at
+; alice, so both find it.
+exten => find,1,Set(CHANNEL(namedpickupgroup)=bench)
+ same => n,Log(NOTICE,BENCH find ${WHICH} ${GROUPPICKUP_BENCH_FIND(${WHICH},*10001,${COUNT})})
 ; The same steps with no application: what the dialplan itself adds.
 exten => search-none,1,Set(I=0)
  same => n,While($[${I} < ${COUNT}])
@@ -180,6 +186,10 @@ struct Row {
     channels: usize,
     ringing_bg: usize,
     search: [Vec<f64>; 3],
+    /// The search alone, µs per attempt (ours, native), and how many found
+    /// the ringing call.
+    find: [Vec<f64>; 2],
+    find_found: [usize; 2],
     /// Asterisk CPU ms per search attempt (ours, native, dialplan only).
     search_cpu: [f64; 3],
     e2e: [Vec<f64>; 2],
@@ -208,19 +218,22 @@ impl Bench {
             10_000,
             "[alice]\ntype = user\nendpoint = PJSIP/alice\ngroup = *10001\n",
         );
-        let mut pbx = Pbx::start(PbxSpec {
-            phones: vec![Phone::new("alice")],
-            grouppickup_conf: conf,
-            dialplan: DIALPLAN.to_string(),
-            endpoint_options: "named_call_group = bench\n".to_string(),
-            files: vec![(
-                "manager.conf".to_string(),
-                format!(
-                    "[general]\nenabled = yes\nport = {ami_port}\nbindaddr = 127.0.0.1\n\n\
+        let mut pbx = Pbx::start_with_module(
+            PbxSpec {
+                phones: vec![Phone::new("alice")],
+                grouppickup_conf: conf,
+                dialplan: DIALPLAN.to_string(),
+                endpoint_options: "named_call_group = bench\n".to_string(),
+                files: vec![(
+                    "manager.conf".to_string(),
+                    format!(
+                        "[general]\nenabled = yes\nport = {ami_port}\nbindaddr = 127.0.0.1\n\n\
                      [bench]\nsecret = bench\nread = all\nwrite = all\n"
-                ),
-            )],
-        });
+                    ),
+                )],
+            },
+            &bench_module_path(),
+        );
         // Every channel holds file descriptors: an alert pipe and, with a
         // timing module loaded, a timer. Ten thousand channels need more than
         // a limit of 20,000 allows, and a process without CAP_SYS_RESOURCE
@@ -428,6 +441,37 @@ impl Bench {
         result
     }
 
+    /// `count` searches alone of one implementation, timed inside Asterisk:
+    /// µs each, and how many found the call ringing at alice.
+    fn finds(&mut self, which: usize, count: usize) -> (Vec<f64>, usize) {
+        self.ami
+            .originate_exten(
+                "Local/hold@bench",
+                "bench",
+                "find",
+                &[
+                    &format!("WHICH={}", NAMES[which]),
+                    &format!("COUNT={count}"),
+                ],
+            )
+            .unwrap();
+        let line = self
+            .wait_lines("find", 1, Duration::from_secs(60))
+            .remove(0);
+        assert_eq!(line[0], "find", "the search failed: {line:?}");
+        let found = line
+            .last()
+            .and_then(|f| f.strip_prefix("found="))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        let times = line[2..line.len() - 1]
+            .iter()
+            .filter_map(|ns| ns.parse::<f64>().ok())
+            .map(|ns| ns / 1e3)
+            .collect();
+        (times, found)
+    }
+
     fn searches(&mut self, impl_name: &str, count: usize) -> Vec<f64> {
         self.ami
             .originate_exten(
@@ -538,6 +582,19 @@ impl Bench {
             row.search_cpu[slot] = *ticks as f64 * TICK_MS / row.search[slot].len().max(1) as f64;
         }
 
+        // The search alone, with one call ringing at alice, alternating.
+        self.ring_alice(1);
+        sleep(Duration::from_millis(20));
+        for block in 0..4 {
+            for which in [block % 2, 1 - block % 2] {
+                let (mut times, found) = self.finds(which, o.searches / 4);
+                row.find[which].append(&mut times);
+                row.find_found[which] += found;
+            }
+        }
+        self.hangup_alice();
+        self.alice_idle();
+
         // End to end, alternating one of each; CPU ticks summed per kind.
         let mut ticks = [0u64; 2];
         let mut wall = [0.0f64; 2];
@@ -628,14 +685,28 @@ fn epoch() -> f64 {
         .as_secs_f64()
 }
 
+/// The module built with the `bench` feature (scripts/bench builds it).
+fn bench_module_path() -> std::path::PathBuf {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/bench/release/libapp_grouppickup.so");
+    assert!(
+        path.is_file(),
+        "{} is missing: run scripts/bench, or cargo build --release --features bench --target-dir target/bench",
+        path.display()
+    );
+    path
+}
+
 fn med(v: &[f64]) -> f64 {
     percentile(v, 50.0)
 }
 
 fn print_row(r: &Row) {
     eprintln!(
-        "[bench] {} channels: search ours {:.3} native {:.3} none {:.3}; e2e ours {:.2} native {:.2}",
+        "[bench] {} channels: search alone ours {:.2} us native {:.1} us; search ours {:.3} native {:.3} none {:.3}; e2e ours {:.2} native {:.2}",
         r.channels,
+        med(&r.find[0]),
+        med(&r.find[1]),
         med(&r.search[0]),
         med(&r.search[1]),
         med(&r.search[2]),
@@ -645,8 +716,36 @@ fn print_row(r: &Row) {
 }
 
 fn print_tables(rows: &[Row]) {
+    println!("Target search alone (us; timed inside Asterisk around the search, a call ringing in the group)");
     println!(
-        "Target search (ms; an attempt in a group where nothing rings, timed in the dialplan)"
+        "{:>9} {:>7} | {:>8} {:>8} {:>9} | {:>8} {:>8} {:>9} | {:>7}",
+        "channels", "ringing", "ours p50", "p95", "found", "nat. p50", "p95", "found", "ratio"
+    );
+    for r in rows {
+        let (o, n) = (med(&r.find[0]), med(&r.find[1]));
+        println!(
+            "{:>9} {:>7} | {:>8.2} {:>8.2} {:>9} | {:>8.1} {:>8.1} {:>9} | {:>6.0}x",
+            r.channels,
+            r.ringing_bg,
+            o,
+            percentile(&r.find[0], 95.0),
+            format!("{}/{}", r.find_found[0], r.find[0].len()),
+            n,
+            percentile(&r.find[1], 95.0),
+            format!("{}/{}", r.find_found[1], r.find[1].len()),
+            n / o
+        );
+    }
+    println!(
+        "   ours: resolve the number, claim the oldest call, look its leg up by name (the claim"
+    );
+    println!(
+        "   is then given back); native: ast_pickup_find_by_group(), Pickup()'s search, which"
+    );
+    println!("   walks every channel. ratio: native p50 / ours p50.");
+    println!();
+    println!(
+        "Failed attempt through the dialplan (ms; a group where nothing rings, timed in the dialplan)"
     );
     println!(
         "{:>9} {:>7} | {:>8} {:>8} {:>6} | {:>8} {:>8} {:>6} | {:>7} | {:>8} {:>6} | {:>7}",

@@ -130,6 +130,12 @@ int gp_extension_remove(const char *context, const char *exten);
 int gp_hint_add(const char *context, const char *exten, const char *device);
 int gp_hint_remove(const char *context, const char *exten);
 
+#ifdef GP_BENCH
+/* Benchmark builds: looks a channel up by name, locks and releases it; 0
+ * when it exists. */
+int gp_bench_channel_lookup(const char *name);
+#endif
+
 /* Publishes the state of device GroupPickup:<number>. */
 void gp_device_state_changed(const char *number, int ringing);
 
@@ -180,6 +186,11 @@ int gp_rs_reload(void);
 void gp_rs_unload(void);
 void gp_rs_leg_event(const struct gp_leg_event *event);
 int gp_rs_app_exec(struct ast_channel *chan, const char *data);
+#ifdef GP_BENCH
+/* Benchmark builds: GroupPickup's search alone (resolve, claim the oldest
+ * call, look its leg up), the claim given back; 0 when a call was found. */
+int gp_rs_bench_find(struct ast_channel *chan, const char *number);
+#endif
 /* Runs a CLI command; *text (allocated by Rust, give it back with
  * gp_rs_free) is printed. Returns a gp_cli_result. */
 int gp_rs_cli(int command, int argc, const char *const *argv, char **text);

@@ -83,6 +83,23 @@ mod entry {
         })
     }
 
+    /// # Safety
+    /// `chan` is the channel reading GROUPPICKUP_BENCH_FIND; `number` a C string.
+    #[cfg(feature = "bench")]
+    #[no_mangle]
+    pub unsafe extern "C" fn gp_rs_bench_find(
+        chan: *mut shim::ast_channel,
+        number: *const c_char,
+    ) -> c_int {
+        guard("GROUPPICKUP_BENCH_FIND", -1, || {
+            if app::find_only(chan, &text(number)) {
+                0
+            } else {
+                -1
+            }
+        })
+    }
+
     /// Text for C, allocated here; C gives it back to [`gp_rs_free`].
     fn give(text: String) -> *mut c_char {
         crate::asterisk::cstring(&text).into_raw()

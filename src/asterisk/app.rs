@@ -177,3 +177,25 @@ fn pick(
         }
     }
 }
+
+/// Benchmark builds: what [`pick`] does to find its target (resolve the
+/// number, claim the oldest call, look its leg's channel up by name), with
+/// the claim given back afterwards. True when a target was found.
+#[cfg(feature = "bench")]
+pub fn find_only(chan: *mut ast_channel, dialed: &str) -> bool {
+    let picker = Picker {
+        channel: channel_name(chan),
+    };
+    let Some(module) = module::get() else {
+        return false;
+    };
+    let Ok(claim) = module.registry.begin(dialed, &picker) else {
+        return false;
+    };
+    let found = claim.legs.iter().any(|leg| {
+        let name = cstring(&leg.name);
+        unsafe { shim::gp_bench_channel_lookup(name.as_ptr()) == 0 }
+    });
+    module.registry.release(&claim, Failure::Failed);
+    found
+}

@@ -720,6 +720,83 @@ static struct ast_cli_entry cli_entries[] = {
 	AST_CLI_DEFINE(cli_clear_user, "Take a user out of its group call pickup group"),
 };
 
+/* ---- benchmark builds only ---- */
+
+#ifdef GP_BENCH
+/*
+ * GROUPPICKUP_BENCH_FIND(native|ours,<number>,<count>): finds the pickup
+ * target <count> times from the reading channel and returns how long each
+ * attempt took, in nanoseconds, space separated, then "found=<n>". Native
+ * is ast_pickup_find_by_group(), the search of Pickup(); ours is what
+ * GroupPickup() does before it picks up: resolve the number, claim the
+ * oldest call, look its leg's channel up by name (then the claim is given
+ * back). Both return the target locked and referenced, and both are
+ * released outside the timing. Not in production builds.
+ */
+int gp_bench_channel_lookup(const char *name)
+{
+	struct ast_channel *target = ast_channel_get_by_name(name);
+
+	if (!target) {
+		return -1;
+	}
+	ast_channel_lock(target);
+	ast_channel_unlock(target);
+	ast_channel_unref(target);
+	return 0;
+}
+
+static int bench_find_read(struct ast_channel *chan, const char *cmd, char *data,
+	struct ast_str **buf, ssize_t len)
+{
+	AST_DECLARE_APP_ARGS(args,
+		AST_APP_ARG(which);
+		AST_APP_ARG(number);
+		AST_APP_ARG(count);
+	);
+	int native, count, i, found = 0;
+	char *parse = ast_strdupa(S_OR(data, ""));
+
+	AST_STANDARD_APP_ARGS(args, parse);
+	native = !strcmp(S_OR(args.which, ""), "native");
+	count = args.count ? atoi(args.count) : 0;
+	if (!chan || count <= 0 || (!native && strcmp(S_OR(args.which, ""), "ours"))) {
+		ast_log(LOG_ERROR, "usage: GROUPPICKUP_BENCH_FIND(native|ours,<number>,<count>)\n");
+		return -1;
+	}
+	ast_str_reset(*buf);
+	for (i = 0; i < count; i++) {
+		struct timespec t0, t1;
+		int hit;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (native) {
+			struct ast_channel *target = ast_pickup_find_by_group(chan);
+
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			hit = target != NULL;
+			if (target) {
+				ast_channel_unlock(target);
+				ast_channel_unref(target);
+			}
+		} else {
+			hit = gp_rs_bench_find(chan, S_OR(args.number, "")) == 0;
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+		}
+		found += hit;
+		ast_str_append(buf, len, "%lld ",
+			(long long) (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+	}
+	ast_str_append(buf, len, "found=%d", found);
+	return 0;
+}
+
+static struct ast_custom_function bench_find_function = {
+	.name = "GROUPPICKUP_BENCH_FIND",
+	.read2 = bench_find_read,
+};
+#endif
+
 /* ---- module ---- */
 
 static int unload_module(void)
@@ -730,6 +807,9 @@ static int unload_module(void)
 	ast_manager_unregister("GroupPickupClearUser");
 	ast_custom_function_unregister(&group_function);
 	ast_custom_function_unregister(&ringing_function);
+#ifdef GP_BENCH
+	ast_custom_function_unregister(&bench_find_function);
+#endif
 	ast_unregister_application(app_name);
 	ast_devstate_prov_del(DEVICE_PREFIX);
 	gp_rs_unload();
@@ -752,7 +832,11 @@ static int load_module(void)
 		|| ast_manager_register_xml("GroupPickupShow", EVENT_FLAG_CALL | EVENT_FLAG_REPORTING, ami_show)
 		|| ast_manager_register_xml("GroupPickupSetUser", EVENT_FLAG_CONFIG, ami_set_user)
 		|| ast_manager_register_xml("GroupPickupClearUser", EVENT_FLAG_CONFIG, ami_clear_user)
-		|| ast_cli_register_multiple(cli_entries, ARRAY_LEN(cli_entries))) {
+		|| ast_cli_register_multiple(cli_entries, ARRAY_LEN(cli_entries))
+#ifdef GP_BENCH
+		|| ast_custom_function_register(&bench_find_function)
+#endif
+		) {
 		unload_module();
 		return AST_MODULE_LOAD_DECLINE;
 	}
