@@ -7,6 +7,7 @@ pub mod arbiter;
 pub mod assignments;
 pub mod config;
 pub mod device;
+pub mod fasthash;
 pub mod functions;
 #[cfg(test)]
 mod model_tests;
