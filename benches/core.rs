@@ -20,10 +20,11 @@ use crate::core::arbiter::{LegEvent, Picker, Registry};
 use crate::core::config::{sections_from_text, Config};
 use crate::core::device::device_of_channel;
 use crate::core::number::GroupNumber;
-use crate::core::ringing::{Leg, RingingIndex, RingingLeg};
+use crate::core::ringing::{RingingIndex, RingingLeg};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Counts live heap bytes, so the cost of a tracked call can be read off.
@@ -219,16 +220,14 @@ fn main() {
         lookup.add(t.elapsed(), BATCH);
     }
     lookup.row("  part of registering: channel name -> user");
-    let mut index = RingingIndex::default();
+    let mut index = RingingIndex::new();
     let now = Instant::now();
-    let user = bigconf::user_name(7);
+    let user: Arc<str> = bigconf::user_name(7).into();
     let group = config.resolve(&bigconf::group_number(7)).unwrap();
-    fn index_leg<'a>(leg: &'a LegText, user: &'a str, group: GroupNumber) -> RingingLeg<'a> {
+    fn index_leg<'a>(leg: &'a LegText, user: &'a Arc<str>, group: GroupNumber) -> RingingLeg<'a> {
         RingingLeg {
-            leg: Leg {
-                uniqueid: leg.uniqueid.clone(),
-                name: leg.name.clone(),
-            },
+            uniqueid: &leg.uniqueid,
+            name: &leg.name,
             user,
             group,
             linkedid: &leg.linkedid,

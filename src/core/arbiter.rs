@@ -7,7 +7,7 @@ use super::assignments::{Assignments, Persist};
 use super::config::{Config, PickupBy, User};
 use super::device::device_of_channel;
 use super::number::GroupNumber;
-use super::ringing::{Claim, Leg, RingingIndex, RingingLeg, Stopped};
+use super::ringing::{Claim, RingingIndex, RingingLeg, Stopped};
 use super::stats::{Failure, Stats};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -229,10 +229,8 @@ impl Registry {
             return LegChange::Ignored;
         }
         let ringing = RingingLeg {
-            leg: Leg {
-                uniqueid: event.uniqueid.to_string(),
-                name: event.name.to_string(),
-            },
+            uniqueid: event.uniqueid,
+            name: event.name,
             user: &user.name,
             group,
             linkedid: event.linkedid,
@@ -332,7 +330,9 @@ fn may_pick(config: &Config, group: &GroupNumber, picker: &Picker) -> bool {
     match policy {
         PickupBy::Anyone => true,
         PickupBy::Members => picker_user().is_some_and(|u| u.group.as_ref() == Some(group)),
-        PickupBy::Users(users) => picker_user().is_some_and(|u| users.contains(&u.name)),
+        PickupBy::Users(users) => {
+            picker_user().is_some_and(|u| users.iter().any(|n| **n == *u.name))
+        }
     }
 }
 

@@ -9,6 +9,7 @@ use super::quote::quote;
 use super::ranges::{Range, Ranges};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// One `key = value` line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,7 +94,8 @@ impl fmt::Display for Source {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
-    pub name: String,
+    /// Shared with the ringing calls of the user.
+    pub name: Arc<str>,
     /// Devices as written in the file, e.g. `PJSIP/alice`.
     pub endpoints: Vec<String>,
     pub group: Option<GroupNumber>,
@@ -131,7 +133,7 @@ pub struct Config {
     pub ranges: Ranges,
     pub groups: HashMap<GroupNumber, GroupSettings>,
     pub users: HashMap<String, User>,
-    devices: HashMap<DeviceKey, String>,
+    devices: HashMap<DeviceKey, Arc<str>>,
 }
 
 impl Config {
@@ -186,7 +188,7 @@ impl Config {
     /// The user a device belongs to, by the device's name (`PJSIP/alice`).
     pub fn user_of_device(&self, device: &str) -> Option<&User> {
         let user = self.devices.get(device_key(device).as_ref())?;
-        self.users.get(user)
+        self.users.get(user.as_ref())
     }
 
     /// Whether a dialed string is a configured group number.
@@ -468,7 +470,7 @@ impl Builder {
 
     fn user(&mut self, section: &Section) {
         let mut user = User {
-            name: section.name.clone(),
+            name: section.name.as_str().into(),
             endpoints: Vec::new(),
             group: None,
             source: Source::File,
@@ -539,7 +541,7 @@ impl Builder {
         for device in &user.endpoints {
             let key: DeviceKey = device_key(device).into_owned();
             if let Some(owner) = self.config.devices.get(&key) {
-                if owner != &user.name {
+                if *owner != user.name {
                     let message = format!(
                         "[{}]: device {device} already belongs to user {owner}",
                         section.name
@@ -550,7 +552,7 @@ impl Builder {
             }
             self.config.devices.insert(key, user.name.clone());
         }
-        if self.config.users.contains_key(&user.name) {
+        if self.config.users.contains_key(user.name.as_ref()) {
             self.error(
                 section,
                 section.line,
@@ -558,7 +560,7 @@ impl Builder {
             );
             return;
         }
-        self.config.users.insert(user.name.clone(), user);
+        self.config.users.insert(user.name.to_string(), user);
     }
 }
 
@@ -672,8 +674,11 @@ endpoint = PJSIP/bob
         let alice = &c.users["alice"];
         assert_eq!(alice.endpoints, ["PJSIP/alice", "PJSIP/alice-desk"]);
         assert_eq!(alice.group.unwrap().to_string(), "*101");
-        assert_eq!(c.user_of_device("PJSIP/alice-desk").unwrap().name, "alice");
-        assert_eq!(c.user_of_device("pjsip/alice").unwrap().name, "alice");
+        assert_eq!(
+            &*c.user_of_device("PJSIP/alice-desk").unwrap().name,
+            "alice"
+        );
+        assert_eq!(&*c.user_of_device("pjsip/alice").unwrap().name, "alice");
         assert!(c.user_of_device("PJSIP/carol").is_none());
         assert_eq!(c.users["bob"].group, None);
         let g: GroupNumber = "*101".parse().unwrap();

@@ -9,10 +9,14 @@ pub mod config;
 pub mod device;
 pub mod fasthash;
 pub mod functions;
+pub mod hashed_ids;
+pub mod legs;
 #[cfg(test)]
 mod model_tests;
 pub mod notify;
 pub mod number;
+pub mod packed;
+pub mod queue;
 pub mod quote;
 pub mod ranges;
 pub mod ringing;
