@@ -551,7 +551,7 @@ impl Builder {
         }
         let user = Arc::new(user);
         for device in &user.endpoints {
-            let key: DeviceKey = device_key(device).into_owned();
+            let key = DeviceKey::new(&device_key(device));
             if let Some(owner) = self.config.devices.get(&key) {
                 if owner.name != user.name {
                     let message = format!(

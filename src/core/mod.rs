@@ -20,5 +20,6 @@ pub mod queue;
 pub mod quote;
 pub mod ranges;
 pub mod ringing;
+pub mod short_key;
 pub mod stats;
 pub mod view;
