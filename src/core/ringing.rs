@@ -123,8 +123,12 @@ impl RingingIndex {
 }
 
 impl<S: BuildHasher> RingingIndex<S> {
-    fn call_key(&self, user: &str, linkedid: &str) -> u64 {
-        self.keys.hash_one((user, linkedid))
+    /// A call is one (user, linkedid), but only the linkedid is hashed:
+    /// the user's name is then not read for a leg that starts a new call.
+    /// A caller ringing several users gives calls with one key; they are
+    /// told apart by their user.
+    fn call_key(&self, linkedid: &str) -> u64 {
+        self.keys.hash_one(linkedid)
     }
 
     fn leg_key(&self, uniqueid: &str) -> u64 {
@@ -150,11 +154,11 @@ impl<S: BuildHasher> RingingIndex<S> {
             }
             return false;
         }
-        let call_key = self.call_key(leg.user, leg.linkedid);
+        let call_key = self.call_key(leg.linkedid);
         let known = self.by_call.find(call_key, |id| {
             self.calls
                 .get(&id)
-                .is_some_and(|c| c.user == *leg.user && c.linkedid() == leg.linkedid)
+                .is_some_and(|c| same_user(&c.user, leg.user) && c.linkedid() == leg.linkedid)
         });
         if let Some(call) = known.and_then(|id| self.calls.get_mut(&id)) {
             call.legs.push(leg.uniqueid, leg.name);
@@ -337,10 +341,16 @@ impl<S: BuildHasher> RingingIndex<S> {
             let key = self.leg_key(leg.uniqueid);
             self.by_leg.remove(key, id);
         }
-        let key = self.call_key(&call.user, call.linkedid());
+        let key = self.call_key(call.linkedid());
         self.by_call.remove(key, id);
         self.unqueue(&call.group, id);
     }
+}
+
+/// Usually the very name the configuration holds; after a reload, an equal
+/// one.
+fn same_user(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
 }
 
 #[cfg(test)]
