@@ -32,7 +32,7 @@ fn channel_name(chan: *mut ast_channel) -> String {
 /// else its caller ID, or else its channel.
 fn picker_display(chan: *mut ast_channel, picker: &Picker, config: &Config) -> String {
     if let Some(user) = device_of_channel(&picker.channel).and_then(|d| config.user_of_device(d)) {
-        return user.name.clone();
+        return user.name.to_string();
     }
     let (mut name, mut number) = ([0 as c_char; 128], [0 as c_char; 64]);
     unsafe {

@@ -87,11 +87,7 @@ pub fn show(registry: &Registry, only: Option<&str>) -> Result<Vec<Item>, String
     let mut items: Vec<Item> = Vec::new();
     for number in &groups {
         let settings = config.groups.get(number).cloned().unwrap_or_default();
-        let members: Vec<&str> = config
-            .members(number)
-            .iter()
-            .map(|u| u.name.as_str())
-            .collect();
+        let members: Vec<&str> = config.members(number).iter().map(|u| &*u.name).collect();
         items.push((
             "GroupPickupGroup",
             Headers::default()
@@ -110,14 +106,14 @@ pub fn show(registry: &Registry, only: Option<&str>) -> Result<Vec<Item>, String
             .filter(|c| groups.contains(&c.group))
             .collect();
         for call in calls {
-            let legs: Vec<&str> = call.legs.iter().map(|l| l.name.as_str()).collect();
+            let legs: Vec<&str> = call.legs().map(|l| l.name).collect();
             items.push((
                 "GroupPickupCall",
                 Headers::default()
                     .add("Group", call.group)
-                    .add("Callee", &call.user)
-                    .add("CallerIDNum", &call.caller_number)
-                    .add("CallerIDName", &call.caller_name)
+                    .add("Callee", call.user())
+                    .add("CallerIDNum", call.caller_number())
+                    .add("CallerIDName", call.caller_name())
                     .add("RingTime", now.duration_since(call.since).as_millis())
                     .add("State", if call.claimed { "pickup" } else { "ringing" })
                     .add("Channels", legs.join(",")),

@@ -7,7 +7,7 @@ use super::assignments::{Assignments, Persist};
 use super::config::{Config, PickupBy, User};
 use super::device::device_of_channel;
 use super::number::GroupNumber;
-use super::ringing::{Claim, Leg, RingingIndex, RingingLeg, Stopped};
+use super::ringing::{Claim, RingingIndex, RingingLeg, Stopped};
 use super::stats::{Failure, Stats};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -57,10 +57,18 @@ pub struct Registry {
     config: RwLock<Arc<Config>>,
     /// What the configuration in force is made of; changed one at a time.
     sources: Mutex<Sources>,
-    index: Mutex<RingingIndex>,
+    index: Mutex<Tracked>,
     /// Groups whose lamp (device state) was last published as ringing.
     lamps: Mutex<HashSet<GroupNumber>>,
     pub stats: Stats,
+}
+
+/// The ringing calls, and the configuration they are grouped by: a reload
+/// changes both under the one lock, and a leg is filed under it without
+/// taking the configuration's lock or a reference count on the way.
+struct Tracked {
+    calls: RingingIndex,
+    config: Arc<Config>,
 }
 
 struct Sources {
@@ -79,11 +87,14 @@ impl Registry {
         let config = Arc::new(config);
         Registry {
             config: RwLock::new(config.clone()),
+            index: Mutex::new(Tracked {
+                calls: RingingIndex::default(),
+                config: config.clone(),
+            }),
             sources: Mutex::new(Sources {
                 file: config,
                 assignments: Assignments::default(),
             }),
-            index: Mutex::new(RingingIndex::default()),
             lamps: Mutex::new(HashSet::new()),
             stats: Stats::default(),
         }
@@ -149,9 +160,12 @@ impl Registry {
     /// Ringing calls follow their user to the user's new group, or are
     /// dropped when the user no longer has one.
     fn swap(&self, config: Arc<Config>) {
-        let mut index = lock(&self.index);
+        let mut tracked = lock(&self.index);
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = config.clone();
-        index.regroup(|user| config.users.get(user).and_then(|u| u.group));
+        tracked
+            .calls
+            .regroup(|user| config.users.get(user).and_then(|u| u.group));
+        tracked.config = config;
     }
 
     /// Publishes the lamp (device state) of each group whose state differs
@@ -190,7 +204,7 @@ impl Registry {
     /// changed: those lit now and those with calls.
     pub fn lamp_groups(&self) -> Vec<GroupNumber> {
         let mut groups: Vec<GroupNumber> = lock(&self.lamps).iter().copied().collect();
-        groups.extend(lock(&self.index).groups());
+        groups.extend(lock(&self.index).calls.groups());
         groups.sort();
         groups.dedup();
         groups
@@ -198,7 +212,7 @@ impl Registry {
 
     /// Reads the index under its lock (for the CLI and the functions).
     pub fn with_index<R>(&self, f: impl FnOnce(&RingingIndex) -> R) -> R {
-        f(&lock(&self.index))
+        f(&lock(&self.index).calls)
     }
 
     /// Whether a ringing leg on this channel could be pickable at all: its
@@ -213,33 +227,31 @@ impl Registry {
         // reload swaps the configuration and regroups the index under the
         // same lock, so a leg is always filed by the configuration the index
         // is grouped by (never in a user's old group after a reload).
-        let mut index = lock(&self.index);
+        let mut tracked = lock(&self.index);
+        let Tracked { calls, config } = &mut *tracked;
         if !event.ringing {
-            return match index.stop(event.uniqueid) {
+            return match calls.stop(event.uniqueid) {
                 Stopped::Unknown => LegChange::Ignored,
                 Stopped::Leg => LegChange::LegStopped(None),
                 Stopped::Call(group) => LegChange::LegStopped(Some(group)),
             };
         }
-        let config = self.config();
-        let Some((user, group)) = grouped_user(&config, event.name) else {
+        let Some((user, group)) = grouped_user(config, event.name) else {
             return LegChange::Ignored;
         };
-        if !pickable(&config, event, &user.private_lines, &user.personal_contacts) {
+        if !pickable(config, event, &user.private_lines, &user.personal_contacts) {
             return LegChange::Ignored;
         }
         let ringing = RingingLeg {
-            leg: Leg {
-                uniqueid: event.uniqueid.to_string(),
-                name: event.name.to_string(),
-            },
+            uniqueid: event.uniqueid,
+            name: event.name,
             user: &user.name,
             group,
             linkedid: event.linkedid,
             caller_number: event.caller_number,
             caller_name: event.caller_name,
         };
-        if index.ring(ringing, now) {
+        if calls.ring(ringing, now) {
             self.stats.call_tracked();
             LegChange::CallRinging(group)
         } else {
@@ -267,7 +279,7 @@ impl Registry {
     /// The next call of the same group after a claimed one turned out to be
     /// gone.
     pub fn next(&self, group: &GroupNumber) -> Result<Claim, Failure> {
-        match lock(&self.index).claim_oldest(group) {
+        match lock(&self.index).calls.claim_oldest(group) {
             Some(claim) => Ok(claim),
             None => {
                 self.stats.failed(Failure::NoCall);
@@ -277,25 +289,25 @@ impl Registry {
     }
 
     pub fn picked(&self, claim: &Claim) {
-        lock(&self.index).finish(claim.id);
+        lock(&self.index).calls.finish(claim.id);
         self.stats.picked(claim.since.elapsed());
     }
 
     /// None of the claimed call's legs could be picked up any more (answered
     /// or hung up a moment ago): forget it.
     pub fn unavailable(&self, claim: &Claim) {
-        lock(&self.index).finish(claim.id);
+        lock(&self.index).calls.finish(claim.id);
     }
 
     /// The picker's own side failed; the call stays pickable for others.
     pub fn release(&self, claim: &Claim, failure: Failure) {
-        lock(&self.index).release(claim.id);
+        lock(&self.index).calls.release(claim.id);
         self.stats.failed(failure);
     }
 
     /// Pickable calls ringing in a group now.
     pub fn ringing_in(&self, group: &GroupNumber) -> usize {
-        lock(&self.index).pickable_in(group)
+        lock(&self.index).calls.pickable_in(group)
     }
 }
 
@@ -332,7 +344,9 @@ fn may_pick(config: &Config, group: &GroupNumber, picker: &Picker) -> bool {
     match policy {
         PickupBy::Anyone => true,
         PickupBy::Members => picker_user().is_some_and(|u| u.group.as_ref() == Some(group)),
-        PickupBy::Users(users) => picker_user().is_some_and(|u| users.contains(&u.name)),
+        PickupBy::Users(users) => {
+            picker_user().is_some_and(|u| users.iter().any(|n| **n == *u.name))
+        }
     }
 }
 

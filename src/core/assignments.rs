@@ -197,6 +197,11 @@ endpoint = PJSIP/bob
         assert_eq!(config.users["bob"].source, Source::Runtime);
         assert_eq!(config.users["alice"].group, None);
         assert_eq!(file.users["alice"].source, Source::File);
+        // A ringing leg finds the user by device: it must see the change,
+        // and the file's configuration must not.
+        let bob = |c: &Config| c.user_of_device("PJSIP/bob").map(|u| u.group);
+        assert_eq!(bob(&config), Some(Some("*105".parse().unwrap())));
+        assert_eq!(bob(&file), Some(None));
         // bob has no group in the file: clearing him removes the entry.
         assert_eq!(
             a.clear(&file, "bob"),

@@ -4,11 +4,12 @@
 //! was expected.
 
 use super::device::{device_key, DeviceKey};
+use super::fasthash::FastMap;
 use super::number::GroupNumber;
 use super::quote::quote;
 use super::ranges::{Range, Ranges};
-use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// One `key = value` line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,7 +94,8 @@ impl fmt::Display for Source {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct User {
-    pub name: String,
+    /// Shared with the ringing calls of the user.
+    pub name: Arc<str>,
     /// Devices as written in the file, e.g. `PJSIP/alice`.
     pub endpoints: Vec<String>,
     pub group: Option<GroupNumber>,
@@ -129,9 +131,10 @@ impl Default for General {
 pub struct Config {
     pub general: General,
     pub ranges: Ranges,
-    pub groups: HashMap<GroupNumber, GroupSettings>,
-    pub users: HashMap<String, User>,
-    devices: HashMap<DeviceKey, String>,
+    pub groups: FastMap<GroupNumber, GroupSettings>,
+    /// Shared with `devices`: a ringing leg finds its user in one lookup.
+    pub users: FastMap<String, Arc<User>>,
+    devices: FastMap<DeviceKey, Arc<User>>,
 }
 
 impl Config {
@@ -185,8 +188,7 @@ impl Config {
 
     /// The user a device belongs to, by the device's name (`PJSIP/alice`).
     pub fn user_of_device(&self, device: &str) -> Option<&User> {
-        let user = self.devices.get(device_key(device).as_ref())?;
-        self.users.get(user)
+        self.devices.get(device_key(device).as_ref()).map(|u| &**u)
     }
 
     /// Whether a dialed string is a configured group number.
@@ -215,7 +217,7 @@ impl Config {
 
     /// The configured user called `user`, or an error saying how to add one.
     pub fn check_user(&self, user: &str) -> Result<&User, String> {
-        self.users.get(user).ok_or_else(|| {
+        self.users.get(user).map(|u| &**u).ok_or_else(|| {
             format!(
                 "no user '{}' in grouppickup.conf (a user needs a section [{}] with type = user and endpoint = its devices)",
                 quote(user),
@@ -228,9 +230,19 @@ impl Config {
     /// user out of any group). A user is in at most one group by
     /// construction: the new group replaces the old one.
     pub fn assign(&mut self, user: &str, group: Option<GroupNumber>) {
-        if let Some(u) = self.users.get_mut(user) {
-            u.group = group;
-            u.source = Source::Runtime;
+        let Some(shared) = self.users.get_mut(user) else {
+            return;
+        };
+        // Copied unless this configuration is the user's only holder; its
+        // devices then point to the copy.
+        let u = Arc::make_mut(shared);
+        u.group = group;
+        u.source = Source::Runtime;
+        let u = shared.clone();
+        for device in &u.endpoints {
+            if let Some(owner) = self.devices.get_mut(device_key(device).as_ref()) {
+                *owner = u.clone();
+            }
         }
     }
 
@@ -240,6 +252,7 @@ impl Config {
             .users
             .values()
             .filter(|u| u.group.as_ref() == Some(group))
+            .map(|u| &**u)
             .collect();
         members.sort_by(|a, b| a.name.cmp(&b.name));
         members
@@ -468,7 +481,7 @@ impl Builder {
 
     fn user(&mut self, section: &Section) {
         let mut user = User {
-            name: section.name.clone(),
+            name: section.name.as_str().into(),
             endpoints: Vec::new(),
             group: None,
             source: Source::File,
@@ -536,21 +549,22 @@ impl Builder {
                 ),
             );
         }
+        let user = Arc::new(user);
         for device in &user.endpoints {
-            let key: DeviceKey = device_key(device).into_owned();
+            let key = DeviceKey::new(&device_key(device));
             if let Some(owner) = self.config.devices.get(&key) {
-                if owner != &user.name {
+                if owner.name != user.name {
                     let message = format!(
-                        "[{}]: device {device} already belongs to user {owner}",
-                        section.name
+                        "[{}]: device {device} already belongs to user {}",
+                        section.name, owner.name
                     );
                     self.error(section, type_line(section), message);
                 }
                 continue;
             }
-            self.config.devices.insert(key, user.name.clone());
+            self.config.devices.insert(key, user.clone());
         }
-        if self.config.users.contains_key(&user.name) {
+        if self.config.users.contains_key(user.name.as_ref()) {
             self.error(
                 section,
                 section.line,
@@ -558,7 +572,7 @@ impl Builder {
             );
             return;
         }
-        self.config.users.insert(user.name.clone(), user);
+        self.config.users.insert(user.name.to_string(), user);
     }
 }
 
@@ -672,8 +686,11 @@ endpoint = PJSIP/bob
         let alice = &c.users["alice"];
         assert_eq!(alice.endpoints, ["PJSIP/alice", "PJSIP/alice-desk"]);
         assert_eq!(alice.group.unwrap().to_string(), "*101");
-        assert_eq!(c.user_of_device("PJSIP/alice-desk").unwrap().name, "alice");
-        assert_eq!(c.user_of_device("pjsip/alice").unwrap().name, "alice");
+        assert_eq!(
+            &*c.user_of_device("PJSIP/alice-desk").unwrap().name,
+            "alice"
+        );
+        assert_eq!(&*c.user_of_device("pjsip/alice").unwrap().name, "alice");
         assert!(c.user_of_device("PJSIP/carol").is_none());
         assert_eq!(c.users["bob"].group, None);
         let g: GroupNumber = "*101".parse().unwrap();

@@ -6,7 +6,7 @@
 //! Asterisk, the resource is not.
 
 /// A device name normalised for lookups.
-pub type DeviceKey = String;
+pub type DeviceKey = super::short_key::ShortKey;
 
 /// The lookup form of a device name: the technology in upper case, as
 /// Asterisk names its channels (`PJSIP/alice`), so a channel's device is

@@ -380,10 +380,10 @@ fn assert_same(registry: &Registry, model: &Model) {
             .map(|c| {
                 (
                     c.id,
-                    c.user.clone(),
-                    c.linkedid.clone(),
+                    c.user().to_string(),
+                    c.linkedid().to_string(),
                     c.group,
-                    c.legs.iter().map(|l| l.uniqueid.clone()).collect(),
+                    c.legs().map(|l| l.uniqueid.to_string()).collect(),
                     c.claimed,
                 )
             })
@@ -715,7 +715,7 @@ fn hammer(check_group_after_reload: bool) {
                             let filed = registry.with_index(|ix| {
                                 ix.all()
                                     .iter()
-                                    .find(|c| c.legs.iter().any(|l| l.uniqueid == uid))
+                                    .find(|c| c.legs().any(|l| l.uniqueid == uid))
                                     .map(|c| c.group)
                             });
                             let wanted = registry.config().users[&format!("u{user}")].group;

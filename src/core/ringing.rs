@@ -6,8 +6,16 @@
 //! Every operation is a hash lookup or an ordered-set operation on one group:
 //! nothing here grows with the number of channels in the system.
 
+use super::fasthash::{FastMap, FastState};
+use super::hashed_ids::HashedIds;
+pub use super::legs::LegRef;
+use super::legs::Legs;
 use super::number::GroupNumber;
-use std::collections::{BTreeSet, HashMap};
+use super::packed::Packed;
+use super::queue::Queue;
+use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// One channel towards one device, as Asterisk names it.
@@ -24,22 +32,46 @@ pub type CallId = u64;
 pub struct RingingCall {
     pub id: CallId,
     pub group: GroupNumber,
-    pub user: String,
-    /// Asterisk's linkedid: the same for every leg of one caller's call.
-    pub linkedid: String,
-    pub caller_number: String,
-    pub caller_name: String,
     pub since: Instant,
-    pub legs: Vec<Leg>,
     /// A picker holds this call right now; it is not offered to others.
     pub claimed: bool,
+    /// Shared with the configuration: no copy per call.
+    user: Arc<str>,
+    /// Linkedid, caller number, caller name.
+    text: Packed<2>,
+    legs: Legs,
+}
+
+impl RingingCall {
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// Asterisk's linkedid: the same for every leg of one caller's call.
+    pub fn linkedid(&self) -> &str {
+        self.text.part(0)
+    }
+
+    pub fn caller_number(&self) -> &str {
+        self.text.part(1)
+    }
+
+    pub fn caller_name(&self) -> &str {
+        self.text.part(2)
+    }
+
+    /// The call's channels, in the order they started ringing.
+    pub fn legs(&self) -> impl ExactSizeIterator<Item = LegRef<'_>> {
+        self.legs.iter()
+    }
 }
 
 /// A ringing leg as learnt from Asterisk, already matched to a user.
 #[derive(Clone, Debug)]
 pub struct RingingLeg<'a> {
-    pub leg: Leg,
-    pub user: &'a str,
+    pub uniqueid: &'a str,
+    pub name: &'a str,
+    pub user: &'a Arc<str>,
     pub group: GroupNumber,
     pub linkedid: &'a str,
     pub caller_number: &'a str,
@@ -69,58 +101,85 @@ pub enum Stopped {
     Call(GroupNumber),
 }
 
+/// `S` hashes the keys calls and legs are found by; tests put in one that
+/// makes every key collide.
 #[derive(Default, Debug)]
-pub struct RingingIndex {
+pub struct RingingIndex<S = FastState> {
     next_id: CallId,
-    calls: HashMap<CallId, RingingCall>,
-    by_call: HashMap<(String, String), CallId>,
-    by_leg: HashMap<String, CallId>,
+    calls: FastMap<CallId, RingingCall>,
+    /// By the hash of (user, linkedid).
+    by_call: HashedIds,
+    /// By the hash of the leg's uniqueid.
+    by_leg: HashedIds,
     /// Pickable (unclaimed) calls per group, oldest first.
-    queues: HashMap<GroupNumber, BTreeSet<CallId>>,
+    queues: FastMap<GroupNumber, Queue>,
+    keys: S,
 }
 
 impl RingingIndex {
+    pub fn new() -> RingingIndex {
+        RingingIndex::default()
+    }
+}
+
+impl<S: BuildHasher> RingingIndex<S> {
+    /// A call is one (user, linkedid), but only the linkedid is hashed:
+    /// the user's name is then not read for a leg that starts a new call.
+    /// A caller ringing several users gives calls with one key; they are
+    /// told apart by their user.
+    fn call_key(&self, linkedid: &str) -> u64 {
+        self.keys.hash_one(linkedid)
+    }
+
+    fn leg_key(&self, uniqueid: &str) -> u64 {
+        self.keys.hash_one(uniqueid)
+    }
+
+    fn call_of_leg(&self, key: u64, uniqueid: &str) -> Option<CallId> {
+        self.by_leg.find(key, |id| {
+            self.calls
+                .get(&id)
+                .is_some_and(|c| c.legs.contains(uniqueid))
+        })
+    }
+
     /// Records that a leg rings. Returns true when this started a new call
     /// (the first leg of that caller towards that user).
     pub fn ring(&mut self, leg: RingingLeg<'_>, now: Instant) -> bool {
-        if let Some(&id) = self.by_leg.get(&leg.leg.uniqueid) {
+        let leg_key = self.leg_key(leg.uniqueid);
+        if let Some(id) = self.call_of_leg(leg_key, leg.uniqueid) {
             // A leg that rings again (a second 180) changes nothing.
             if let Some(call) = self.calls.get_mut(&id) {
-                if let Some(known) = call
-                    .legs
-                    .iter_mut()
-                    .find(|l| l.uniqueid == leg.leg.uniqueid)
-                {
-                    known.name = leg.leg.name;
-                }
+                call.legs.rename(leg.uniqueid, leg.name);
             }
             return false;
         }
-        let key = (leg.user.to_string(), leg.linkedid.to_string());
-        if let Some(&id) = self.by_call.get(&key) {
-            if let Some(call) = self.calls.get_mut(&id) {
-                self.by_leg.insert(leg.leg.uniqueid.clone(), id);
-                call.legs.push(leg.leg);
-                return false;
-            }
+        let call_key = self.call_key(leg.linkedid);
+        let known = self.by_call.find(call_key, |id| {
+            self.calls
+                .get(&id)
+                .is_some_and(|c| same_user(&c.user, leg.user) && c.linkedid() == leg.linkedid)
+        });
+        if let Some(call) = known.and_then(|id| self.calls.get_mut(&id)) {
+            call.legs.push(leg.uniqueid, leg.name);
+            self.by_leg.insert(leg_key, call.id);
+            return false;
         }
         let id = self.next_id;
         self.next_id += 1;
-        self.by_leg.insert(leg.leg.uniqueid.clone(), id);
-        self.by_call.insert(key, id);
-        self.queues.entry(leg.group).or_default().insert(id);
+        self.by_leg.insert(leg_key, id);
+        self.by_call.insert(call_key, id);
+        self.enqueue(leg.group, id);
         self.calls.insert(
             id,
             RingingCall {
                 id,
                 group: leg.group,
-                user: leg.user.to_string(),
-                linkedid: leg.linkedid.to_string(),
-                caller_number: leg.caller_number.to_string(),
-                caller_name: leg.caller_name.to_string(),
                 since: now,
-                legs: vec![leg.leg],
                 claimed: false,
+                user: leg.user.clone(),
+                text: Packed::new(&[leg.linkedid, leg.caller_number, leg.caller_name]),
+                legs: Legs::new(leg.uniqueid, leg.name),
             },
         );
         true
@@ -129,14 +188,15 @@ impl RingingIndex {
     /// Records that a leg stopped ringing (answered, cancelled, hung up,
     /// picked up). The call goes when its last leg goes.
     pub fn stop(&mut self, uniqueid: &str) -> Stopped {
-        let Some(id) = self.by_leg.remove(uniqueid) else {
+        let key = self.leg_key(uniqueid);
+        let Some(id) = self.call_of_leg(key, uniqueid) else {
             return Stopped::Unknown;
         };
+        self.by_leg.remove(key, id);
         let Some(call) = self.calls.get_mut(&id) else {
             return Stopped::Unknown;
         };
-        call.legs.retain(|l| l.uniqueid != uniqueid);
-        if !call.legs.is_empty() {
+        if call.legs.remove(uniqueid) {
             return Stopped::Leg;
         }
         let group = call.group;
@@ -158,23 +218,27 @@ impl RingingIndex {
         group: &GroupNumber,
         eligible: impl Fn(&RingingCall) -> bool,
     ) -> Option<Claim> {
-        let queue = self.queues.get_mut(group)?;
-        let id = *queue
+        let id = self
+            .queues
+            .get(group)?
             .iter()
             .find(|id| self.calls.get(id).is_some_and(&eligible))?;
-        queue.remove(&id);
-        if queue.is_empty() {
-            self.queues.remove(group);
-        }
+        self.unqueue(group, id);
         let call = self.calls.get_mut(&id)?;
         call.claimed = true;
         Some(Claim {
             id,
             group: call.group,
-            user: call.user.clone(),
-            caller_number: call.caller_number.clone(),
-            caller_name: call.caller_name.clone(),
-            legs: call.legs.clone(),
+            user: call.user().to_string(),
+            caller_number: call.caller_number().to_string(),
+            caller_name: call.caller_name().to_string(),
+            legs: call
+                .legs()
+                .map(|l| Leg {
+                    uniqueid: l.uniqueid.to_string(),
+                    name: l.name.to_string(),
+                })
+                .collect(),
             since: call.since,
         })
     }
@@ -191,7 +255,8 @@ impl RingingIndex {
         if let Some(call) = self.calls.get_mut(&id) {
             if call.claimed {
                 call.claimed = false;
-                self.queues.entry(call.group).or_default().insert(id);
+                let group = call.group;
+                self.enqueue(group, id);
             }
         }
     }
@@ -214,7 +279,7 @@ impl RingingIndex {
                         call.group = group;
                     }
                     if !claimed {
-                        self.queues.entry(group).or_default().insert(id);
+                        self.enqueue(group, id);
                     }
                 }
                 None => self.remove(id),
@@ -224,15 +289,12 @@ impl RingingIndex {
 
     /// Groups with pickable calls.
     pub fn groups(&self) -> impl Iterator<Item = GroupNumber> + '_ {
-        self.queues
-            .iter()
-            .filter(|(_, q)| !q.is_empty())
-            .map(|(g, _)| *g)
+        self.queues.keys().copied()
     }
 
     /// Pickable (unclaimed) calls ringing in a group.
     pub fn pickable_in(&self, group: &GroupNumber) -> usize {
-        self.queues.get(group).map_or(0, BTreeSet::len)
+        self.queues.get(group).map_or(0, Queue::len)
     }
 
     /// Every tracked call, oldest first.
@@ -254,10 +316,18 @@ impl RingingIndex {
         self.by_leg.len()
     }
 
+    fn enqueue(&mut self, group: GroupNumber, id: CallId) {
+        match self.queues.entry(group) {
+            Entry::Vacant(slot) => {
+                slot.insert(Queue::One(id));
+            }
+            Entry::Occupied(mut queue) => queue.get_mut().insert(id),
+        }
+    }
+
     fn unqueue(&mut self, group: &GroupNumber, id: CallId) {
         if let Some(queue) = self.queues.get_mut(group) {
-            queue.remove(&id);
-            if queue.is_empty() {
+            if !queue.remove(id) {
                 self.queues.remove(group);
             }
         }
@@ -267,12 +337,20 @@ impl RingingIndex {
         let Some(call) = self.calls.remove(&id) else {
             return;
         };
-        for leg in &call.legs {
-            self.by_leg.remove(&leg.uniqueid);
+        for leg in call.legs() {
+            let key = self.leg_key(leg.uniqueid);
+            self.by_leg.remove(key, id);
         }
-        self.by_call.remove(&(call.user, call.linkedid));
+        let key = self.call_key(call.linkedid());
+        self.by_call.remove(key, id);
         self.unqueue(&call.group, id);
     }
+}
+
+/// Usually the very name the configuration holds; after a reload, an equal
+/// one.
+fn same_user(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || a == b
 }
 
 #[cfg(test)]
@@ -284,14 +362,18 @@ mod tests {
         s.parse().unwrap()
     }
 
-    fn ring(index: &mut RingingIndex, uid: &str, user: &str, group: &str, linkedid: &str) -> bool {
+    fn ring<S: BuildHasher>(
+        index: &mut RingingIndex<S>,
+        uid: &str,
+        user: &str,
+        group: &str,
+        linkedid: &str,
+    ) -> bool {
         index.ring(
             RingingLeg {
-                leg: Leg {
-                    uniqueid: uid.to_string(),
-                    name: format!("PJSIP/{user}-{uid}"),
-                },
-                user,
+                uniqueid: uid,
+                name: &format!("PJSIP/{user}-{uid}"),
+                user: &Arc::from(user),
                 group: g(group),
                 linkedid,
                 caller_number: "100",
@@ -303,7 +385,7 @@ mod tests {
 
     #[test]
     fn oldest_call_is_claimed_first_and_only_once() {
-        let mut ix = RingingIndex::default();
+        let mut ix = RingingIndex::new();
         assert!(ring(&mut ix, "1", "alice", "*101", "c1"));
         assert!(ring(&mut ix, "2", "carol", "*101", "c2"));
         assert_eq!(ix.pickable_in(&g("*101")), 2);
@@ -321,7 +403,7 @@ mod tests {
 
     #[test]
     fn simultaneous_ring_is_one_call() {
-        let mut ix = RingingIndex::default();
+        let mut ix = RingingIndex::new();
         assert!(ring(&mut ix, "1", "alice", "*101", "c1"));
         assert!(!ring(&mut ix, "2", "alice", "*101", "c1"));
         assert!(!ring(&mut ix, "2", "alice", "*101", "c1"));
@@ -340,7 +422,7 @@ mod tests {
 
     #[test]
     fn groups_are_isolated() {
-        let mut ix = RingingIndex::default();
+        let mut ix = RingingIndex::new();
         ring(&mut ix, "1", "alice", "*101", "c1");
         assert!(ix.claim_oldest(&g("*102")).is_none());
         assert!(ix.claim_oldest(&g("*101")).is_some());
@@ -348,7 +430,7 @@ mod tests {
 
     #[test]
     fn release_restores_ring_order() {
-        let mut ix = RingingIndex::default();
+        let mut ix = RingingIndex::new();
         ring(&mut ix, "1", "alice", "*101", "c1");
         ring(&mut ix, "2", "carol", "*101", "c2");
         let a = ix.claim_oldest(&g("*101")).unwrap();
@@ -358,7 +440,7 @@ mod tests {
 
     #[test]
     fn leg_ending_while_claimed_removes_call() {
-        let mut ix = RingingIndex::default();
+        let mut ix = RingingIndex::new();
         ring(&mut ix, "1", "alice", "*101", "c1");
         let a = ix.claim_oldest(&g("*101")).unwrap();
         ix.stop("1");
@@ -371,17 +453,17 @@ mod tests {
 
     #[test]
     fn claim_first_skips_ineligible_calls() {
-        let mut ix = RingingIndex::default();
+        let mut ix = RingingIndex::new();
         ring(&mut ix, "1", "alice", "*101", "c1");
         ring(&mut ix, "2", "carol", "*101", "c2");
-        let c = ix.claim_first(&g("*101"), |c| c.user == "carol").unwrap();
+        let c = ix.claim_first(&g("*101"), |c| c.user() == "carol").unwrap();
         assert_eq!(c.user, "carol");
         assert_eq!(ix.pickable_in(&g("*101")), 1);
     }
 
     #[test]
     fn regroup_moves_and_drops() {
-        let mut ix = RingingIndex::default();
+        let mut ix = RingingIndex::new();
         ring(&mut ix, "1", "alice", "*101", "c1");
         ring(&mut ix, "2", "carol", "*101", "c2");
         ix.regroup(|user| (user == "alice").then(|| g("*102")));
@@ -393,11 +475,62 @@ mod tests {
 
     #[test]
     fn since_is_kept() {
-        let mut ix = RingingIndex::default();
+        let mut ix = RingingIndex::new();
         let start = Instant::now();
         ring(&mut ix, "1", "alice", "*101", "c1");
         std::thread::sleep(Duration::from_millis(2));
         let claim = ix.claim_oldest(&g("*101")).unwrap();
         assert!(claim.since >= start && claim.since.elapsed() >= Duration::from_millis(2));
+    }
+
+    /// Every key hashes alike, so every lookup has to tell calls apart by
+    /// their own strings.
+    #[derive(Default)]
+    struct Colliding;
+
+    impl BuildHasher for Colliding {
+        type Hasher = Constant;
+        fn build_hasher(&self) -> Constant {
+            Constant
+        }
+    }
+
+    struct Constant;
+
+    impl std::hash::Hasher for Constant {
+        fn write(&mut self, _: &[u8]) {}
+        fn finish(&self) -> u64 {
+            42
+        }
+    }
+
+    #[test]
+    fn colliding_keys_change_nothing() {
+        fn run<S: BuildHasher>(ix: &mut RingingIndex<S>) -> Vec<String> {
+            let mut seen = Vec::new();
+            for (i, user) in ["alice", "carol", "alice", "dave"].iter().enumerate() {
+                for leg in 0..3 {
+                    let uid = format!("{i}.{leg}");
+                    let rang = ring(ix, &uid, user, "*101", &format!("c{}", i % 2));
+                    seen.push(format!("ring {uid} {rang}"));
+                }
+            }
+            // Ring one leg again, and end legs in a different order.
+            seen.push(format!("again {}", ring(ix, "1.1", "carol", "*101", "c1")));
+            for uid in ["0.1", "2.2", "9.9", "0.0", "0.2", "1.0"] {
+                seen.push(format!("stop {uid} {:?}", ix.stop(uid)));
+            }
+            while let Some(c) = ix.claim_oldest(&g("*101")) {
+                let legs: Vec<&str> = c.legs.iter().map(|l| l.uniqueid.as_str()).collect();
+                seen.push(format!("claim {} {} {legs:?}", c.id, c.user));
+                ix.finish(c.id);
+            }
+            seen.push(format!("left {} {}", ix.len(), ix.leg_count()));
+            seen
+        }
+        let plain = run(&mut RingingIndex::<FastState>::default());
+        let colliding = run(&mut RingingIndex::<Colliding>::default());
+        assert_eq!(plain, colliding);
+        assert_eq!(plain.last().unwrap(), "left 0 0");
     }
 }

@@ -104,13 +104,13 @@ fn ringing_table(calls: &[&RingingCall], now: Instant) -> String {
         "Group", "User", "Caller", "Ringing", "State"
     );
     for call in calls {
-        let legs: Vec<&str> = call.legs.iter().map(|l| l.name.as_str()).collect();
+        let legs: Vec<&str> = call.legs().map(|l| l.name).collect();
         let _ = writeln!(
             out,
             "{:<8} {:<12} {:<20} {:>7.1}s  {:<8} {}",
             call.group.to_string(),
-            call.user,
-            caller_id(&call.caller_name, &call.caller_number),
+            call.user(),
+            caller_id(call.caller_name(), call.caller_number()),
             now.duration_since(call.since).as_secs_f64(),
             if call.claimed { "pickup" } else { "ringing" },
             legs.join(", ")
@@ -204,7 +204,8 @@ pub fn user(registry: &Registry, name: &str) -> Result<String, String> {
         },
         None => "none".to_string(),
     };
-    let ringing = registry.with_index(|ix| ix.all().iter().filter(|c| c.user == user.name).count());
+    let ringing =
+        registry.with_index(|ix| ix.all().iter().filter(|c| *c.user() == *user.name).count());
     let list = |items: &[String]| {
         if items.is_empty() {
             "none".to_string()
@@ -213,7 +214,7 @@ pub fn user(registry: &Registry, name: &str) -> Result<String, String> {
         }
     };
     let rows = [
-        ("User", user.name.clone()),
+        ("User", user.name.to_string()),
         ("Devices", list(&user.endpoints)),
         ("Group", group),
         ("Assigned by", user.source.to_string()),
