@@ -138,20 +138,6 @@ impl Ami {
         self.expect_ok("Originate", &fields)
     }
 
-    /// Originates `channel` with an application on its other side.
-    pub fn originate_app(&mut self, channel: &str, app: &str, data: &str) -> std::io::Result<()> {
-        self.expect_ok(
-            "Originate",
-            &[
-                ("Channel", channel),
-                ("Application", app),
-                ("Data", data),
-                ("Async", "true"),
-                ("Timeout", "600000"),
-            ],
-        )
-    }
-
     fn expect_ok(&mut self, name: &str, fields: &[(&str, &str)]) -> std::io::Result<()> {
         let response = self.action(name, fields)?;
         if response.ok() {
