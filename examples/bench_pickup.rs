@@ -83,6 +83,9 @@ exten => burst-ours,1,GroupPickup(*10001)
 exten => burst-native,1,Set(CHANNEL(namedpickupgroup)=bench)
  same => n,Pickup()
  same => n,Log(NOTICE,BENCH fail native)
+; The same burst without pickups: pickers that pick nothing (the benchmark
+; hangs up one ringing call with each instead).
+exten => burst-none,1,NoOp()
 ; Search only: an attempt in a group where nothing rings. Native Pickup()
 ; walks every channel whether it finds one or not; GroupPickup resolves the
 ; number and looks at the group's queue.
@@ -119,13 +122,13 @@ exten => search-none,1,Set(I=0)
  same => n,Set(I=$[${I} + 1])
  same => n,EndWhile()
 ; An unrelated channel operation: look a channel up by name (itself), every
-; ~1 ms, until END (epoch seconds).
+; ~1.5 ms, until END (epoch seconds), timed inside Asterisk around
+; ast_channel_get_by_name() (GROUPPICKUP_BENCH_LOOKUP, in ns).
 exten => probe,1,Set(ME=${CHANNEL(name)})
  same => n,While($[${STRFTIME(,,%s.%6q)} < ${END}])
  same => n,Set(T0=${STRFTIME(,,%s.%6q)})
- same => n,Set(E=${CHANNEL_EXISTS(${ME})})
- same => n,Set(T1=${STRFTIME(,,%s.%6q)})
- same => n,Log(NOTICE,BENCH probe ${TAG} ${T0} ${T1})
+ same => n,Set(NS=${GROUPPICKUP_BENCH_LOOKUP(${ME})})
+ same => n,Log(NOTICE,BENCH probe ${TAG} ${T0} ${NS})
  same => n,Wait(0.0015)
  same => n,EndWhile()
  same => n,Log(NOTICE,BENCH probedone ${TAG})
@@ -206,13 +209,18 @@ struct Row {
     net_cpu_ms: [f64; 2],
     idle_cpu_ms_per_s: f64,
     failures: [usize; 2],
-    probe: [Vec<f64>; 3],
-    burst_rate: [f64; 2],
+    /// Lookup latencies: during bursts of ours, native, and of the same
+    /// calls and pickers without pickups; then with nothing happening.
+    probe: [Vec<f64>; 4],
+    burst_rate: [f64; 3],
 }
 
 const OURS: usize = 0;
 const NATIVE: usize = 1;
 const NAMES: [&str; 2] = ["ours", "native"];
+/// A burst of the same calls and pickers, without pickups.
+const CALLS: usize = 2;
+const IDLE: usize = 3;
 
 impl Bench {
     fn start() -> Bench {
@@ -502,15 +510,26 @@ impl Bench {
             .collect()
     }
 
-    /// Lookup latencies (ms) of a channel looking itself up by name every
-    /// ~1 ms, while `n` pickups of kind `which` start BURST_GAP apart, or,
-    /// with `which` None, for as long with nothing else happening. Only the
-    /// lookups that start inside that window count. Returns them and the
-    /// pickups per second the burst achieved.
+    /// Lookup latencies (µs) of a channel looking itself up by name every
+    /// ~1.5 ms, while `n` pickups of kind `which` start BURST_GAP apart; with
+    /// `which` CALLS, while the same calls ring and the same pickers start
+    /// but each picks nothing and one call is hung up instead; with `which`
+    /// None, for as long with nothing else happening. Only the lookups that
+    /// start inside that window count. Returns them and the pickers per
+    /// second the burst achieved.
     fn probe(&mut self, tag: &str, which: Option<usize>, n: usize) -> (Vec<f64>, f64) {
+        let mut calls = Vec::new();
         if which.is_some() {
             self.ring_alice(n);
             sleep(Duration::from_millis(50));
+            let out = self.ami.command("core show channels concise").unwrap();
+            calls = out
+                .lines()
+                .filter_map(|l| l.split('!').next())
+                .filter(|name| name.starts_with("PJSIP/alice-"))
+                .map(str::to_string)
+                .collect();
+            assert_eq!(calls.len(), n, "alice's calls: {out}");
         }
         let window = BURST_GAP.as_secs_f64() * n as f64;
         let end = epoch() + window + 2.0;
@@ -527,16 +546,21 @@ impl Bench {
         let started = Instant::now();
         let mut rate = 0.0;
         if let Some(which) = which {
-            let exten = ["burst-ours", "burst-native"][which];
-            for i in 0..n {
+            let exten = ["burst-ours", "burst-native", "burst-none"][which];
+            for (i, call) in calls.iter().enumerate() {
                 // Paced, so that the burst is pickups, not a CPU overload.
                 let due = started + BURST_GAP * i as u32;
                 sleep(due.saturating_duration_since(Instant::now()));
                 self.ami
                     .originate_exten("Local/up@bg", "bench", exten, &[])
                     .unwrap();
+                if which == CALLS {
+                    let _ = self.ami.action("Hangup", &[("Channel", call)]);
+                }
             }
-            let _ = self.wait_lines("e2e", n, Duration::from_secs(60));
+            if which != CALLS {
+                let _ = self.wait_lines("e2e", n, Duration::from_secs(60));
+            }
             rate = n as f64 / started.elapsed().as_secs_f64();
         } else {
             sleep(Duration::from_secs_f64(window + 0.05));
@@ -548,8 +572,8 @@ impl Bench {
             .filter(|f| f.len() == 4 && f[0] == "probe" && f[1] == tag)
             .filter_map(|f| {
                 let t0: f64 = f[2].parse().ok()?;
-                let t1: f64 = f[3].parse().ok()?;
-                (t0 >= from && t0 <= to).then_some((t1 - t0) * 1e3)
+                let ns: f64 = f[3].parse().ok()?;
+                (t0 >= from && t0 <= to).then_some(ns / 1e3)
             })
             .collect();
         self.alice_idle();
@@ -627,9 +651,9 @@ impl Bench {
 
         // Stall of an unrelated lookup: alone, then during a burst of each.
         let (p, _) = self.probe("idle", None, o.burst);
-        row.probe[2] = p;
-        for which in [OURS, NATIVE] {
-            let (p, rate) = self.probe(NAMES[which], Some(which), o.burst);
+        row.probe[IDLE] = p;
+        for (which, tag) in [(OURS, "ours"), (CALLS, "calls"), (NATIVE, "native")] {
+            let (p, rate) = self.probe(tag, Some(which), o.burst);
             row.probe[which] = p;
             row.burst_rate[which] = rate;
         }
@@ -835,37 +859,58 @@ fn print_tables(rows: &[Row]) {
     );
     println!("   idle cpu: Asterisk's own use at that size with nothing happening.");
     println!();
-    println!("Unrelated channel lookup by name (ms) during a burst of pickups, beside no pickups");
+    println!("Unrelated channel lookup by name during a burst of pickups, beside no pickups");
+    println!("(us; ast_channel_get_by_name() timed inside Asterisk)");
     println!(
-        "{:>9} | {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8} {:>8} | {:>8} {:>8} {:>8} {:>8}",
+        "{:>9} | {:>6} {:>6} | {:>6} {:>6} {:>6} | {:>6} {:>6} {:>6} {:>11} {:>11} | {:>6} {:>6} {:>6}",
         "channels",
-        "idle p50",
-        "p99",
+        "idle99",
         "max",
-        "ours p50",
-        "p99",
+        "calls99",
         "max",
-        "pick/s",
-        "nat. p50",
-        "p99",
+        "/s",
+        "ours99",
         "max",
-        "pick/s"
+        "/s",
+        "vs idle",
+        "vs calls",
+        "nat.99",
+        "max",
+        "/s"
     );
     for r in rows {
+        let fig = |i: usize| {
+            (
+                percentile(&r.probe[i], 99.0),
+                percentile(&r.probe[i], 100.0),
+            )
+        };
+        let (idle, calls, ours, native) = (fig(IDLE), fig(CALLS), fig(OURS), fig(NATIVE));
+        let ratio = |a: (f64, f64), b: (f64, f64)| format!("{:.1}/{:.1}", a.0 / b.0, a.1 / b.1);
         println!(
-            "{:>9} | {:>8.3} {:>8.3} {:>8.3} | {:>8.3} {:>8.3} {:>8.3} {:>8.0} | {:>8.3} {:>8.3} {:>8.3} {:>8.0}",
+            "{:>9} | {:>6.1} {:>6.1} | {:>6.1} {:>6.1} {:>6.0} | {:>6.1} {:>6.1} {:>6.0} {:>11} {:>11} | {:>6.1} {:>6.1} {:>6.0}",
             r.channels,
-            med(&r.probe[2]),
-            percentile(&r.probe[2], 99.0),
-            percentile(&r.probe[2], 100.0),
-            med(&r.probe[0]),
-            percentile(&r.probe[0], 99.0),
-            percentile(&r.probe[0], 100.0),
-            r.burst_rate[0],
-            med(&r.probe[1]),
-            percentile(&r.probe[1], 99.0),
-            percentile(&r.probe[1], 100.0),
-            r.burst_rate[1]
+            idle.0,
+            idle.1,
+            calls.0,
+            calls.1,
+            r.burst_rate[CALLS],
+            ours.0,
+            ours.1,
+            r.burst_rate[OURS],
+            ratio(ours, idle),
+            ratio(ours, calls),
+            native.0,
+            native.1,
+            r.burst_rate[NATIVE]
         );
     }
+    println!("   idle: nothing happening; calls: the same calls ring and are hung up at the same");
+    println!(
+        "   rate, the same pickers start, but nobody picks up; ours, nat.: a burst of pickups."
+    );
+    println!(
+        "   99: p99; /s: pickers started per second; vs idle, vs calls: ours' p99/max divided"
+    );
+    println!("   by the same figures of idle and of calls.");
 }
