@@ -270,18 +270,24 @@ fn main() {
             "   native Pickup(): {ok} pickups in {seconds} s of pickers = {:.0} pickups/minute",
             ok as f64 / seconds * 60.0
         );
+    } else {
+        println!(
+            "   pickups logged by Asterisk: {} over {:.1} s = {:.0} pickups/minute (target >= 3000)   {}",
+            picked.len(),
+            span,
+            per_minute,
+            if per_minute >= 3000.0
+                && pick_stats.1 == 0
+                && refused == 0
+                && wrong + twice == 0
+                && ok == calls
+            {
+                "ok"
+            } else {
+                "MISSED"
+            }
+        );
     }
-    println!(
-        "   pickups logged by Asterisk: {} over {:.1} s = {:.0} pickups/minute (target >= 3000)   {}",
-        picked.len(),
-        span,
-        per_minute,
-        if per_minute >= 3000.0 && pick_stats.1 == 0 && refused == 0 {
-            "ok"
-        } else {
-            "MISSED"
-        }
-    );
     println!(
         "   callers' 200 OK: {ok} answered by a picker of their own group, {wrong} by a wrong picker, {twice} by a picker that also answered another call; pickers connected: {connected}"
     );
