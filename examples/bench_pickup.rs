@@ -86,7 +86,7 @@ exten => burst-native,1,Set(CHANNEL(namedpickupgroup)=bench)
  same => n,Pickup()
  same => n,Log(NOTICE,BENCH fail native)
 ; The same burst without pickups: pickers that pick nothing (the benchmark
-; hangs up one ringing call with each instead).
+; hangs up one caller with each instead, so its call stops ringing).
 exten => burst-none,1,NoOp()
 ; Search only: an attempt in a group where nothing rings. Native Pickup()
 ; walks every channel whether it finds one or not; GroupPickup resolves the
@@ -405,15 +405,15 @@ impl Bench {
         }
     }
 
-    /// Hangs up every call to alice (after a failed pickup).
+    /// Hangs up every call to alice (after a failed pickup, and after the
+    /// searches).
     fn hangup_alice(&mut self) {
         let out = self.ami.command("core show channels concise").unwrap();
-        for line in out.lines() {
+        // Hanging up the callers (Local/up@bg-...;1 in bench/call) ends
+        // their Dial() and cancels alice's legs.
+        for line in out.lines().filter(|l| l.contains("!bench!call!")) {
             let name = line.split('!').next().unwrap_or("");
-            // The caller's Dial() ends with alice's leg.
-            if name.starts_with("PJSIP/alice-") {
-                let _ = self.ami.command(&format!("channel request hangup {name}"));
-            }
+            let _ = self.ami.command(&format!("channel request hangup {name}"));
         }
     }
 
@@ -515,7 +515,7 @@ impl Bench {
     /// Lookup latencies (µs) of a channel looking itself up by name every
     /// ~1.5 ms, while `n` pickups of kind `which` start BURST_GAP apart; with
     /// `which` CALLS, while the same calls ring and the same pickers start
-    /// but each picks nothing and one call is hung up instead; with `which`
+    /// but each picks nothing and one caller hangs up instead; with `which`
     /// None, for as long with nothing else happening. Only the lookups that
     /// start inside that window count. Returns them and the pickers per
     /// second the burst achieved.
@@ -525,13 +525,14 @@ impl Bench {
             self.ring_alice(n);
             sleep(Duration::from_millis(50));
             let out = self.ami.command("core show channels concise").unwrap();
+            // The callers' channels: Local/up@bg-...;1 running bench/call.
             calls = out
                 .lines()
+                .filter(|l| l.contains("!bench!call!"))
                 .filter_map(|l| l.split('!').next())
-                .filter(|name| name.starts_with("PJSIP/alice-"))
                 .map(str::to_string)
                 .collect();
-            assert_eq!(calls.len(), n, "alice's calls: {out}");
+            assert_eq!(calls.len(), n, "the callers: {out}");
         }
         let window = BURST_GAP.as_secs_f64() * n as f64;
         let end = epoch() + window + 2.0;
@@ -703,6 +704,12 @@ fn main() {
             ..Row::default()
         };
         bench.measure(&mut row, &o);
+        // Every call the measurement made should be gone again.
+        let left = bench.ami.command("core show channels concise").unwrap();
+        let stray = left.lines().filter(|l| l.contains("!bench!")).count();
+        if stray > 0 {
+            eprintln!("[bench] {stray} channel(s) of the measurement still up");
+        }
         print_row(&row);
         rows.push(row);
     }
