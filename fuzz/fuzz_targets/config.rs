@@ -120,8 +120,8 @@ fn check(sections: &[Section]) {
             assert_eq!(config.resolve(&group.to_string()), Some(group));
         }
         for device in &user.endpoints {
-            let owner = config.user_of_device(device).map(|u| u.name.as_str());
-            assert_eq!(owner, Some(user.name.as_str()), "{device}");
+            let owner = config.user_of_device(device).map(|u| &*u.name);
+            assert_eq!(owner, Some(&*user.name), "{device}");
         }
     }
     let registry = Registry::new(config);

@@ -148,7 +148,7 @@ fuzz_target!(|data: &[u8]| {
                 let what = fields.get(1).copied().unwrap_or("");
                 let config = registry.config();
                 if let Some(user) = config.user_of_device(what) {
-                    assert!(config.users.contains_key(&user.name));
+                    assert!(config.users.contains_key(&*user.name));
                 }
                 if let Some(device) = device_of_channel(what) {
                     assert!(what.starts_with(device) && device.contains('/'));
