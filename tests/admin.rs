@@ -86,7 +86,7 @@ fn cli_assignments_apply_at_once_and_survive_a_restart() {
     // pickup_by = members now means bob, not alice: the assignment is used.
     let mut refused = pbx.pick_refused("alice", "*101");
     refused.wait(WAIT).unwrap();
-    assert_eq!(pbx.statuses(), ["DENIED"]);
+    assert_eq!(pbx.wait_statuses(1), ["DENIED"]);
 }
 
 #[test]

@@ -91,7 +91,7 @@ fn assert_not_pickable(caller: &str, number: &str) {
     });
     let mut bob = pbx.pick_refused("bob", "*101");
     bob.wait(WAIT).unwrap();
-    assert_eq!(pbx.statuses(), ["NOCALL"]);
+    assert_eq!(pbx.wait_statuses(1), ["NOCALL"]);
     assert!(pbx
         .cli("grouppickup show ringing")
         .contains("0 call(s) ringing"));
@@ -129,7 +129,7 @@ fn a_call_ringing_only_at_a_colleague_in_no_group_is_never_pickable() {
     });
     let mut bob = pbx.pick_refused("bob", "*101");
     bob.wait(WAIT).unwrap();
-    assert_eq!(pbx.statuses(), ["NOCALL"]);
+    assert_eq!(pbx.wait_statuses(1), ["NOCALL"]);
     assert_eq!(pbx.ringing_channels("dave"), 1, "the call keeps ringing");
     assert!(dave.received("CANCEL").is_empty());
 }
@@ -191,7 +191,7 @@ fn pickup_by_members_refuses_others_and_lets_members_through() {
 
     let mut bob = pbx.pick_refused("bob", "*102");
     bob.wait(WAIT).unwrap();
-    assert_eq!(pbx.statuses(), ["DENIED"]);
+    assert_eq!(pbx.wait_statuses(1), ["DENIED"]);
     assert_eq!(pbx.ringing_channels("erin"), 1, "the call keeps ringing");
     pbx.wait_ringing(1);
 

@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::net::UdpSocket;
+use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -27,18 +27,49 @@ fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_string())
 }
 
-/// A UDP port on 127.0.0.1 that was free a moment ago.
+/// The last port of the RTP range the test Asterisk uses (rtp.conf).
+const RTP_END: u16 = 40000;
+
+/// Blocks handed out so far by this process.
+static NEXT_PORT: AtomicU32 = AtomicU32::new(0);
+
+/// A free port on 127.0.0.1, first of a block of four that are all free
+/// (UDP, and the first also TCP): SIPp's media takes a port and the three
+/// after it. Blocks are handed out in turn, so two phones of this process
+/// never get overlapping ones, from above the kernel's ephemeral range (no
+/// socket gets a port there without asking for it) and above Asterisk's RTP
+/// range (a call's RTP cannot take a phone's port).
 pub fn free_port() -> u16 {
+    let (low, high) = port_range();
+    let slots = u32::from(high - low) / 4;
+    // Test binaries running side by side start at different blocks.
+    let start = std::process::id() % slots;
     loop {
-        let socket = UdpSocket::bind("127.0.0.1:0").expect("binding 127.0.0.1:0");
-        let port = socket.local_addr().unwrap().port();
-        // SIPp also uses port+1 and +2 for media; keep even ports below 65000.
-        if port.is_multiple_of(2)
-            && port < 65000
-            && UdpSocket::bind(("127.0.0.1", port + 2)).is_ok()
-        {
+        let n = NEXT_PORT.fetch_add(1, Ordering::SeqCst);
+        let port = low + ((start + n) % slots * 4) as u16;
+        let free = (0..4).all(|i| UdpSocket::bind(("127.0.0.1", port + i)).is_ok())
+            && TcpListener::bind(("127.0.0.1", port)).is_ok();
+        if free {
             return port;
         }
+        assert!(n < 4 * slots, "no free block of ports in {low}-{high}");
+    }
+}
+
+/// Where free_port() takes its blocks: above the kernel's ephemeral range
+/// when there is room, else above the RTP range; aligned to four.
+fn port_range() -> (u16, u16) {
+    const TOP: u16 = 65532;
+    let ephemeral_end = fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u16>().ok())
+        .unwrap_or(60999);
+    let align = |p: u16| p.div_ceil(4) * 4;
+    let above_ephemeral = align(ephemeral_end.max(RTP_END).saturating_add(1));
+    if TOP.saturating_sub(above_ephemeral) >= 1024 {
+        (above_ephemeral, TOP)
+    } else {
+        (align(RTP_END + 1), TOP)
     }
 }
 
@@ -336,7 +367,7 @@ impl Pbx {
         );
         write(
             "rtp.conf",
-            "[general]\nrtpstart = 20000\nrtpend = 40000\n".to_string(),
+            format!("[general]\nrtpstart = 20000\nrtpend = {RTP_END}\n"),
         );
         write("features.conf", "[general]\n".to_string());
         write("cdr.conf", "[general]\nenable = no\n".to_string());
@@ -569,6 +600,20 @@ impl Pbx {
             .filter_map(|l| l.split(": GROUPPICKUP_STATUS=").nth(1))
             .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
             .collect()
+    }
+
+    /// The statuses logged so far, once there are at least `n`: Asterisk's
+    /// logger writes the dialplan's log line a moment after the picker has
+    /// its answer (longer under valgrind).
+    pub fn wait_statuses(&self, n: usize) -> Vec<String> {
+        self.wait_for(
+            &format!("{n} GROUPPICKUP_STATUS line(s)"),
+            Duration::from_secs(10),
+            |p| {
+                let statuses = p.statuses();
+                (statuses.len() >= n).then_some(statuses)
+            },
+        )
     }
 
     /// A desk phone that rings until cancelled, for `calls` calls.
