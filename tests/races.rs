@@ -1,8 +1,8 @@
 //! Races in a real Asterisk with real SIP phones (SIPp): several pickers
 //! dialing at once, the callee answering as a picker dials, the caller
-//! hanging up in the middle of a pickup. Whatever the timing, exactly one
-//! party gets each call, every loser is told so, Asterisk keeps running and
-//! nothing stays in the index.
+//! hanging up (from Asterisk, or with its phone's own CANCEL) in the middle
+//! of a pickup. Whatever the timing, exactly one party gets each call, every
+//! loser is told so, Asterisk keeps running and nothing stays in the index.
 //!
 //! Each scenario repeats GP_RACE_ITERATIONS times (default 3) on one
 //! Asterisk and prints its tally (run with --nocapture to see it):
@@ -690,5 +690,72 @@ fn caller_hangs_up_during_a_pickup() {
          answered, then refused and hung up {answered_then_failed}, \
          connected then hung up by Asterisk {connected_then_hung_up}, connected until it hung up \
          itself {connected}, picker could not start {not_started}; statuses {statuses_seen:?}"
+    );
+}
+
+/// (e) The caller's own phone gives up (SIP CANCEL) as a picker dials. The
+/// caller cancels about a second after its call rings; the picker starts
+/// from 0.3 to 1.1 s after the call was seen ringing (a SIPp picker takes a
+/// few hundred ms to dial). Either the CANCEL
+/// wins (the picker gets NOCALL, or is answered once it holds the call and
+/// hung up when the leg is gone), or the pickup wins (the caller gets 200,
+/// is connected to the picker and hangs up). The callee's phone is
+/// cancelled either way, Asterisk keeps running and nothing stays ringing.
+#[test]
+fn caller_cancels_during_a_pickup() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    let rounds = iterations();
+    let (mut cancel_won, mut pickup_won, mut answered_then_gone) = (0, 0, 0);
+    let mut not_started = 0;
+    for round in 0..rounds {
+        let (phones, _) = ring_round(&pbx, 1, || {
+            let alice = pbx.ringing_phone("alice", 1);
+            let caller = Sipp::start(SippSpec {
+                scenario: "uac_cancel.xml",
+                phone: pbx.phone("caller1"),
+                remote: Some((pbx.sip_port, "2001")),
+                calls: 1,
+                hold_ms: 0,
+            });
+            vec![alice, caller]
+        });
+        let mut phones = phones.into_iter();
+        let (mut alice, mut caller) = (phones.next().unwrap(), phones.next().unwrap());
+        let delay = 300 + 800 * round / rounds.saturating_sub(1).max(1);
+        sleep(Duration::from_millis(delay as u64));
+        let mut picker = racer(&pbx, "p0");
+        let dialed = finish_picker(&mut picker, &format!("round {round}: picker"));
+        finish(&mut caller, &format!("round {round}: caller"));
+        finish(&mut alice, &format!("round {round}: alice"));
+        assert!(
+            !alice.received("CANCEL").is_empty(),
+            "round {round}: alice's phone was not cancelled"
+        );
+        if !dialed {
+            not_started += 1;
+            assert_alive_and_clean(&pbx);
+            continue;
+        }
+        match (final_response(&caller), final_response(&picker)) {
+            (Some(487), Some(403)) => cancel_won += 1,
+            (Some(487), Some(200)) => answered_then_gone += 1,
+            (Some(200), Some(200)) => pickup_won += 1,
+            other => panic!(
+                "round {round}: caller and picker got {other:?}\n--- caller:\n{}\n--- picker:\n{}",
+                support::tail(&caller.messages(), 40),
+                support::tail(&picker.messages(), 40)
+            ),
+        }
+        assert_alive_and_clean(&pbx);
+    }
+    eprintln!(
+        "caller cancels: {rounds} rounds: CANCEL won {cancel_won} (picker refused), \
+         {answered_then_gone} (picker answered, then hung up), pickup won {pickup_won}, \
+         picker could not start {not_started}"
+    );
+    assert_eq!(
+        cancel_won + answered_then_gone + pickup_won + not_started,
+        rounds
     );
 }
