@@ -216,6 +216,24 @@ fn group_pickup_starts(pbx: &Pbx) -> usize {
         .count()
 }
 
+/// One call from caller1 (running `scenario`) ringing at alice's phone:
+/// (alice, caller).
+fn call_ringing_at_alice(pbx: &Pbx, scenario: &str) -> (Sipp, Sipp) {
+    let (phones, _) = ring_round(pbx, 1, || {
+        let alice = pbx.ringing_phone("alice", 1);
+        let caller = Sipp::start(SippSpec {
+            scenario,
+            phone: pbx.phone("caller1"),
+            remote: Some((pbx.sip_port, "2001")),
+            calls: 1,
+            hold_ms: 0,
+        });
+        vec![alice, caller]
+    });
+    let mut phones = phones.into_iter();
+    (phones.next().unwrap(), phones.next().unwrap())
+}
+
 fn assert_alive_and_clean(pbx: &Pbx) {
     let uptime = pbx.try_cli("core show uptime");
     assert!(
@@ -614,19 +632,7 @@ fn caller_hangs_up_during_a_pickup() {
     let mut not_started = 0;
     let mut statuses_seen: std::collections::BTreeMap<String, usize> = Default::default();
     for round in 0..rounds {
-        let (phones, _) = ring_round(&pbx, 1, || {
-            let alice = pbx.ringing_phone("alice", 1);
-            let caller = Sipp::start(SippSpec {
-                scenario: "uac_call_or_fail.xml",
-                phone: pbx.phone("caller1"),
-                remote: Some((pbx.sip_port, "2001")),
-                calls: 1,
-                hold_ms: 0,
-            });
-            vec![alice, caller]
-        });
-        let mut phones = phones.into_iter();
-        let (mut alice, mut caller) = (phones.next().unwrap(), phones.next().unwrap());
+        let (mut alice, mut caller) = call_ringing_at_alice(&pbx, "uac_call_or_fail.xml");
         let caller_channel = pbx
             .channels()
             .into_iter()
@@ -696,11 +702,11 @@ fn caller_hangs_up_during_a_pickup() {
 /// (e) The caller's own phone gives up (SIP CANCEL) as a picker dials. The
 /// caller cancels about a second after its call rings; the picker starts
 /// from 0.3 to 1.1 s after the call was seen ringing (a SIPp picker takes a
-/// few hundred ms to dial). Either the CANCEL
-/// wins (the picker gets NOCALL, or is answered once it holds the call and
-/// hung up when the leg is gone), or the pickup wins (the caller gets 200,
-/// is connected to the picker and hangs up). The callee's phone is
-/// cancelled either way, Asterisk keeps running and nothing stays ringing.
+/// few hundred ms to dial). Either the CANCEL wins (the picker gets
+/// NOCALL, or is answered once it holds the call and hung up when the leg
+/// is gone), or the pickup wins (the caller gets 200, is connected to the
+/// picker and hangs up). The callee's phone is cancelled either way,
+/// Asterisk keeps running and nothing stays ringing.
 #[test]
 fn caller_cancels_during_a_pickup() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -709,19 +715,7 @@ fn caller_cancels_during_a_pickup() {
     let (mut cancel_won, mut pickup_won, mut answered_then_gone) = (0, 0, 0);
     let mut not_started = 0;
     for round in 0..rounds {
-        let (phones, _) = ring_round(&pbx, 1, || {
-            let alice = pbx.ringing_phone("alice", 1);
-            let caller = Sipp::start(SippSpec {
-                scenario: "uac_cancel.xml",
-                phone: pbx.phone("caller1"),
-                remote: Some((pbx.sip_port, "2001")),
-                calls: 1,
-                hold_ms: 0,
-            });
-            vec![alice, caller]
-        });
-        let mut phones = phones.into_iter();
-        let (mut alice, mut caller) = (phones.next().unwrap(), phones.next().unwrap());
+        let (mut alice, mut caller) = call_ringing_at_alice(&pbx, "uac_cancel.xml");
         let delay = 300 + 800 * round / rounds.saturating_sub(1).max(1);
         sleep(Duration::from_millis(delay as u64));
         let mut picker = racer(&pbx, "p0");
