@@ -11,20 +11,7 @@ mod support;
 use std::time::Duration;
 use support::{ami_header, fault_injection_module_path, Ami, Pbx, PbxSpec};
 
-const CONF: &str = "\
-[general]
-context = grouppickup
-
-[office]
-type = range
-start = *100
-end = *199
-
-[alice]
-type = user
-endpoint = PJSIP/alice
-group = *101
-";
+const CONF: &str = support::OFFICE_WITH_ALICE;
 
 const DIALPLAN: &str = "\
 exten => 2001,1,Dial(PJSIP/alice,30)

@@ -8,24 +8,13 @@ mod support;
 use std::time::Duration;
 use support::{ami_header, Ami, Pbx, PbxSpec};
 
-const CONF: &str = "\
-[general]
-context = grouppickup
-
-[office]
-type = range
-start = *100
-end = *199
-
-[alice]
-type = user
-endpoint = PJSIP/alice
-group = *101
-
-[bob]
-type = user
-endpoint = PJSIP/bob
-";
+/// The office and bob, a user in no group.
+fn conf() -> String {
+    format!(
+        "{}\n[bob]\ntype = user\nendpoint = PJSIP/bob\n",
+        support::OFFICE_WITH_ALICE
+    )
+}
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -50,7 +39,11 @@ fn office() -> Pbx {
          same => n,Log(NOTICE,H6=[${{GROUPPICKUP_GROUP()}}][${{GROUPPICKUP_GROUP(%s%n)}}][${{GROUPPICKUP_RINGING(%n)}}][${{GROUPPICKUP_RINGING({huge})}}][${{GROUPPICKUP_RINGING()}}])\n\
          same => n,Hangup(21)\n"
     );
-    Pbx::start(PbxSpec::new(&["alice", "bob", "caller1"], CONF, &dialplan))
+    Pbx::start(PbxSpec::new(
+        &["alice", "bob", "caller1"],
+        &conf(),
+        &dialplan,
+    ))
 }
 
 /// The module still does its job.

@@ -24,30 +24,14 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 use support::{Pbx, PbxSpec, Phone, Sipp, SippSpec};
 
-const CONF: &str = "\
-[general]
-context = grouppickup
-
-[office]
-type = range
-start = *100
-end = *199
-
-[alice]
-type = user
-endpoint = PJSIP/alice
-group = *101
-
-[carol]
-type = user
-endpoint = PJSIP/carol
-group = *101
-
-[frank]
-type = user
-endpoint = PJSIP/frank
-group = *101
-";
+/// The office, with carol and frank in alice's group.
+fn conf() -> String {
+    format!(
+        "{}\n[carol]\ntype = user\nendpoint = PJSIP/carol\ngroup = *101\n\n\
+         [frank]\ntype = user\nendpoint = PJSIP/frank\ngroup = *101\n",
+        support::OFFICE_WITH_ALICE
+    )
+}
 
 const DIALPLAN: &str = "\
 exten => 2001,1,Dial(PJSIP/alice,60)
@@ -75,7 +59,7 @@ fn office() -> Pbx {
     names.extend((0..PICKERS).map(|i| format!("p{i}")));
     Pbx::start(PbxSpec {
         phones: names.iter().map(|n| Phone::new(n)).collect(),
-        grouppickup_conf: CONF.to_string(),
+        grouppickup_conf: conf(),
         dialplan: DIALPLAN.to_string(),
         endpoint_options: String::new(),
         files: Vec::new(),
@@ -526,17 +510,22 @@ fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> A
                 support::tail(&pbx.log(), 15)
             )
         };
+        // Alice answered and keeps the caller to the end; the picker got
+        // NOCALL.
+        let callee_kept_the_call = || {
+            assert_eq!(new_statuses, ["NOCALL"], "{}", context());
+            assert!(
+                alice_answered && !alice_cancelled && alice_hung_up_by_pbx.is_empty(),
+                "picker refused, but alice did not keep the call: {}",
+                context()
+            );
+        };
         match final_response(&picker) {
             Some(200) if new_pickups.is_empty() => {
                 // The picker was answered once it held the call, then found
                 // the callee had answered first: NOCALL, and the PBX hangs
                 // the picker up. Alice has the caller, to the end.
-                assert_eq!(new_statuses, ["NOCALL"], "{}", context());
-                assert!(
-                    alice_answered && !alice_cancelled && alice_hung_up_by_pbx.is_empty(),
-                    "picker refused, but alice did not keep the call: {}",
-                    context()
-                );
+                callee_kept_the_call();
                 tally.callee_won += 1;
             }
             Some(200) => {
@@ -567,12 +556,7 @@ fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> A
             Some(403) => {
                 // Alice has the caller, to the end: she hangs up herself.
                 assert!(new_pickups.is_empty(), "{}", context());
-                assert_eq!(new_statuses, ["NOCALL"], "{}", context());
-                assert!(
-                    alice_answered && !alice_cancelled && alice_hung_up_by_pbx.is_empty(),
-                    "picker refused, but alice did not keep the call: {}",
-                    context()
-                );
+                callee_kept_the_call();
                 tally.callee_won += 1;
             }
             other => panic!("picker got {other:?}: {}", context()),
@@ -747,9 +731,5 @@ fn caller_cancels_during_a_pickup() {
         "caller cancels: {rounds} rounds: CANCEL won {cancel_won} (picker refused), \
          {answered_then_gone} (picker answered, then hung up), pickup won {pickup_won}, \
          picker could not start {not_started}"
-    );
-    assert_eq!(
-        cancel_won + answered_then_gone + pickup_won + not_started,
-        rounds
     );
 }

@@ -730,12 +730,14 @@ static struct ast_cli_entry cli_entries[] = {
  * is ast_pickup_find_by_group(), the search of Pickup(); ours is what
  * GroupPickup() does before it picks up: resolve the number, claim the
  * oldest call, look its leg's channel up by name (then the claim is given
- * back). Both return the target locked and referenced, and both are
- * released outside the timing. Not in production builds.
+ * back). Native's target comes back locked and referenced and is released
+ * outside the timing; ours locks, releases and gives the claim back inside
+ * it. Not in production builds.
  */
 int gp_bench_channel_lookup(const char *name)
 {
-	struct ast_channel *target = ast_channel_get_by_name(name);
+	/* The same lookup gp_pickup_leg() makes. */
+	struct ast_channel *target = find_channel_exact(name);
 
 	if (!target) {
 		return -1;

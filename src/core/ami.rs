@@ -127,12 +127,13 @@ pub fn show(registry: &Registry, only: Option<&str>) -> Result<Vec<Item>, String
 mod tests {
     use super::*;
     use crate::core::arbiter::{LegEvent, Picker};
-    use crate::core::config::{sections_from_text, Config};
+    use crate::core::test_support::dialed_leg;
 
     fn registry() -> Registry {
-        let conf = "[r]\ntype=range\nstart=*100\nend=*199\n[*101]\ntype=group\nname=Sales\n\
-                    [alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\n";
-        Registry::new(Config::from_sections(&sections_from_text("t", conf)).unwrap())
+        crate::core::test_support::registry(
+            "[r]\ntype=range\nstart=*100\nend=*199\n[*101]\ntype=group\nname=Sales\n\
+             [alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\n",
+        )
     }
 
     #[test]
@@ -145,13 +146,9 @@ mod tests {
     fn events_carry_the_fields() {
         let r = registry();
         let leg = LegEvent {
-            uniqueid: "1",
-            name: "PJSIP/alice-00000001",
             caller_number: "100",
             caller_name: "Carl",
-            appl: "AppDial",
-            ringing: true,
-            ..LegEvent::default()
+            ..dialed_leg("1", "PJSIP/alice-00000001")
         };
         r.on_leg(&leg, Instant::now());
         let items = show(&r, None).unwrap();

@@ -31,8 +31,7 @@ pub fn ringing(registry: &Registry, dialed: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::arbiter::LegEvent;
-    use crate::core::config::{sections_from_text, Config};
+    use crate::core::test_support::{dialed_leg, registry};
     use std::time::Instant;
 
     #[test]
@@ -40,18 +39,12 @@ mod tests {
         let conf = "[r]\ntype=range\nstart=*100\nend=*199\n\
                     [alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\n\
                     [bob]\ntype=user\nendpoint=PJSIP/bob\n";
-        let r = Registry::new(Config::from_sections(&sections_from_text("t", conf)).unwrap());
+        let r = registry(conf);
         assert_eq!(group_of(&r, "alice"), "*101");
         assert_eq!(group_of(&r, "bob"), "");
         assert_eq!(group_of(&r, "nobody"), "");
         assert_eq!(ringing(&r, "*101"), Ok(0));
-        let leg = LegEvent {
-            uniqueid: "1",
-            name: "PJSIP/alice-00000001",
-            appl: "AppDial",
-            ringing: true,
-            ..LegEvent::default()
-        };
+        let leg = dialed_leg("1", "PJSIP/alice-00000001");
         r.on_leg(&leg, Instant::now());
         assert_eq!(ringing(&r, "*101"), Ok(1));
         assert_eq!(ringing(&r, "*102"), Ok(0));

@@ -23,4 +23,6 @@ pub mod ranges;
 pub mod ringing;
 pub mod short_key;
 pub mod stats;
+#[cfg(test)]
+mod test_support;
 pub mod view;

@@ -18,7 +18,9 @@ pub fn range_patterns(range: &Range) -> Vec<String> {
     let width = range.start.digits() as usize;
     let lo = format!("{:0width$}", range.start.value());
     let hi = format!("{:0width$}", range.end.value());
-    let prefix = &range.start.to_string()[..range.start.to_string().len() - width];
+    let start = range.start.to_string();
+    // The * or # in front of the digits, if any.
+    let prefix = &start[..start.len() - width];
     let mut out = Vec::new();
     cover(lo.as_bytes(), hi.as_bytes(), &mut Vec::new(), &mut out);
     out.into_iter()

@@ -266,21 +266,14 @@ pub fn stats(registry: &Registry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::arbiter::{LegEvent, Picker};
-    use crate::core::config::{sections_from_text, Config};
+    use crate::core::arbiter::Picker;
+    use crate::core::test_support::{dialed_leg, registry};
 
     #[test]
     fn stats_count_pickups_and_failures() {
         let conf = "[r]\ntype=range\nstart=*100\nend=*199\n[alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\n";
-        let registry =
-            Registry::new(Config::from_sections(&sections_from_text("t", conf)).unwrap());
-        let leg = LegEvent {
-            uniqueid: "1",
-            name: "PJSIP/alice-00000001",
-            appl: "AppDial",
-            ringing: true,
-            ..LegEvent::default()
-        };
+        let registry = registry(conf);
+        let leg = dialed_leg("1", "PJSIP/alice-00000001");
         registry.on_leg(&leg, Instant::now());
         assert!(stats(&registry).contains("Ringing now                  1"));
         let picker = Picker::default();

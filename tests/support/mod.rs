@@ -27,6 +27,23 @@ fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_string())
 }
 
+/// The smallest office: group numbers *100-*199 and alice in group *101.
+/// Suites that need more append their own sections.
+pub const OFFICE_WITH_ALICE: &str = "\
+[general]
+context = grouppickup
+
+[office]
+type = range
+start = *100
+end = *199
+
+[alice]
+type = user
+endpoint = PJSIP/alice
+group = *101
+";
+
 /// The last port of the RTP range the test Asterisk uses (rtp.conf).
 const RTP_END: u16 = 40000;
 
