@@ -179,7 +179,7 @@ fn the_functions_read_groups_and_pickable_calls() {
     });
     let mut probe = pbx.refused_call("bob", "7000");
     probe.wait(WAIT).unwrap();
-    let log = pbx.log();
+    let log = pbx.wait_log("FUNCS ");
     let line = log
         .lines()
         .find(|l| l.contains("FUNCS "))

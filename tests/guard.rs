@@ -54,7 +54,7 @@ fn a_panic_in_any_entry_becomes_an_error_and_asterisk_goes_on() {
     assert_internal_errors(&pbx, "GroupPickup", 1);
     assert_internal_errors(&pbx, "dialplan function", 1);
     assert_internal_errors(&pbx, "device state", 1);
-    let log = pbx.log();
+    let log = pbx.wait_log("AFTER_FUNC");
     assert!(log.contains("AFTER_APP status=[]"), "the dialplan went on");
     assert!(log.contains("AFTER_FUNC value=[] state=[INVALID]"), "{log}");
 

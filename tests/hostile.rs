@@ -63,10 +63,7 @@ fn hostile_dialplan_arguments_give_invalid_and_logged_errors() {
     let pbx = office();
     let mut probe = pbx.refused_call("bob", "7100");
     probe.wait(WAIT).unwrap();
-    let log = pbx.wait_for("the last log line of the probe", WAIT, |p| {
-        let log = p.log();
-        log.contains("H6=").then_some(log)
-    });
+    let log = pbx.wait_log("H6=");
     for n in 1..=5 {
         assert!(
             log.contains(&format!("H{n}=INVALID")),

@@ -107,9 +107,7 @@ fn basic_pickup_connects_picker_and_cancels_callee() {
     alice.wait(WAIT).expect("alice's phone stops ringing");
     assert_answered_elsewhere(&alice);
     pbx.wait_ringing(0);
-    assert!(pbx
-        .log()
-        .contains("picked up the call from caller1 to alice in group *101"));
+    pbx.wait_log("picked up the call from caller1 to alice in group *101");
     let stats = pbx.cli("grouppickup show stats");
     assert!(
         stats.contains("Calls tracked                1")
@@ -208,11 +206,7 @@ fn unanswered_call_goes_on_in_the_dialplan() {
         .wait(WAIT)
         .expect("the next priority answers, then hangs up");
     alice.wait(WAIT).unwrap();
-    assert!(
-        pbx.log().contains("AFTER_DIAL DIALSTATUS=NOANSWER"),
-        "{}",
-        pbx.log()
-    );
+    pbx.wait_log("AFTER_DIAL DIALSTATUS=NOANSWER");
     let reasons = alice.cancel_reasons();
     assert_eq!(reasons.len(), 1);
     assert!(

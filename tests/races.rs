@@ -325,7 +325,7 @@ fn one_call_many_pickers(pbx: &Pbx, n: usize) -> Tally {
             (1, n - 1),
             "n={n} round {round}: final responses {finals:?}"
         );
-        let new_statuses = pbx.statuses()[statuses..].to_vec();
+        let new_statuses = pbx.wait_statuses(statuses + n - 1)[statuses..].to_vec();
         assert_eq!(new_statuses, vec!["NOCALL"; n - 1], "n={n} round {round}");
         let new_pickups = pickups(pbx)[picked..].to_vec();
         assert_eq!(new_pickups.len(), 1, "n={n} round {round}: {new_pickups:?}");
@@ -409,7 +409,7 @@ fn k_calls_and_twice_as_many_pickers() {
         let refused = finals.iter().filter(|f| **f == Some(403)).count();
         let losers = pickers.len() - k;
         assert_eq!((wins, refused), (k, losers), "round {round}: {finals:?}");
-        let new_statuses = pbx.statuses()[statuses..].to_vec();
+        let new_statuses = pbx.wait_statuses(statuses + losers)[statuses..].to_vec();
         assert_eq!(new_statuses, vec!["NOCALL"; losers], "round {round}");
         let new_pickups = pickups(&pbx)[picked..].to_vec();
         let callers_taken: BTreeSet<&str> = new_pickups.iter().map(|p| p.1.as_str()).collect();

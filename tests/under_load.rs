@@ -195,12 +195,7 @@ fn unload_during_a_pickup_is_refused_cleanly_until_it_ends() {
         .try_cli("module unload app_grouppickup.so")
         .unwrap_or_else(|e| e);
     assert!(!refused.contains("Unloaded"), "{refused}");
-    assert!(
-        pbx.log()
-            .contains("unload failed, 'app_grouppickup.so' has use count"),
-        "{}",
-        support::tail(&pbx.log(), 10)
-    );
+    pbx.wait_log("unload failed, 'app_grouppickup.so' has use count");
     picker.wait(WAIT).unwrap();
     pbx.wait_for("the module unloaded once the pickup is over", WAIT, |p| {
         p.cli("module unload app_grouppickup.so")

@@ -510,6 +510,20 @@ impl Pbx {
             .unwrap_or_default()
     }
 
+    /// The log once it contains `needle`. Asterisk's logger thread writes a
+    /// line a moment after the event that logged it, so a check made right
+    /// after the event must wait for it.
+    pub fn wait_log(&self, needle: &str) -> String {
+        self.wait_for(
+            &format!("'{needle}' in the log"),
+            Duration::from_secs(10),
+            |p| {
+                let log = p.log();
+                log.contains(needle).then_some(log)
+            },
+        )
+    }
+
     pub fn try_cli(&self, command: &str) -> Result<String, String> {
         let out = self
             .chroot_cmd("/usr/sbin/asterisk")
