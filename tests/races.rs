@@ -1,7 +1,8 @@
-//! Races in a real Asterisk with real SIP phones (SIPp): several pickers
-//! dialing at once, the callee answering as a picker dials, the caller
-//! hanging up (from Asterisk, or with its phone's own CANCEL) in the middle
-//! of a pickup. Whatever the timing, exactly one party gets each call, every
+//! Races in a real Asterisk with real SIP phones (SIPp, and a small phone
+//! of our own where the timing must be exact): several pickers dialing at
+//! once, the callee answering as a picker dials, the caller hanging up (from
+//! Asterisk, or with its phone's own CANCEL) or the picker's phone giving up
+//! in the middle of a pickup. Whatever the timing, exactly one party gets each call, every
 //! loser is told so, Asterisk keeps running and nothing stays in the index.
 //!
 //! Each scenario repeats GP_RACE_ITERATIONS times (default 3) on one
@@ -732,4 +733,99 @@ fn caller_cancels_during_a_pickup() {
          {answered_then_gone} (picker answered, then hung up), pickup won {pickup_won}, \
          picker could not start {not_started}"
     );
+}
+
+/// (f) The picker's own phone gives up (SIP CANCEL) just as its pickup is
+/// under way. Asterisk sends 100 Trying at once and the application answers
+/// the picker about 1 ms later; the phone (support::uac, timed to the
+/// microsecond) cancels 0 to 1.5 ms after the 100, sweeping from round to
+/// round, so that the CANCEL lands before GroupPickup runs, while it runs,
+/// or crosses its answer (the phone then hangs up at once). The call is
+/// never lost: if the picker did not take it, it still rings and a second
+/// picker gets it. Either way the caller is connected exactly once, the
+/// callee's phone is told the call was answered elsewhere, and nothing
+/// stays ringing.
+#[test]
+fn picker_cancels_during_a_pickup() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let pbx = office();
+    let rounds = iterations();
+    let mut outcomes: std::collections::BTreeMap<&str, usize> = Default::default();
+    for round in 0..rounds {
+        let (mut alice, mut caller) = call_ringing_at_alice(&pbx, "uac_call.xml");
+        let (picked, p0_apps) = (pickups(&pbx).len(), p0_group_pickups(&pbx));
+        let after = Duration::from_micros((1500 * round / rounds.saturating_sub(1).max(1)) as u64);
+        let p0 = support::uac::dial_and_cancel(pbx.sip_port, "p0", "8*101", after);
+        // The outcome is settled once p0's channel is gone: the call is then
+        // either still in the index or was picked up by p0.
+        pbx.wait_for("p0's channel gone", WAIT, |p| {
+            (!p.channels().iter().any(|c| c.name.starts_with("PJSIP/p0-"))).then_some(())
+        });
+        let p0_picked = !pbx
+            .cli("grouppickup show ringing")
+            .contains("1 call(s) ringing");
+        let context = |what: &str| {
+            format!(
+                "round {round} (CANCEL {after:?} after the 100): {what}\n--- p0:\n{}\n--- log:\n{}",
+                p0.trace,
+                support::tail(&pbx.log(), 15)
+            )
+        };
+        let app_ran = p0_group_pickups(&pbx) > p0_apps;
+        let outcome = match (p0.sent_cancel, p0.final_code, app_ran, p0_picked) {
+            (_, 200, _, true) => "answered and picked up",
+            (true, 200, _, false) => "answer crossed the CANCEL, then hung up, not picked up",
+            (false, 200, _, false) => "answered before cancelling, hung up, not picked up",
+            (true, 487, true, false) => "cancelled while GroupPickup ran",
+            (true, 487, false, false) => "cancelled before GroupPickup ran",
+            _ => panic!("{}", context("unexpected outcome")),
+        };
+        *outcomes.entry(outcome).or_default() += 1;
+        let winner = if p0_picked {
+            pbx.wait_for("p0's pickup in the log", WAIT, |p| {
+                (pickups(p).len() > picked).then_some(())
+            });
+            "p0"
+        } else {
+            // The call was not taken: it must still be there for the next
+            // picker.
+            let mut p1 = racer(&pbx, "p1");
+            assert!(
+                finish_picker(&mut p1, &format!("round {round}: second picker")),
+                "round {round}: the second picker could not start"
+            );
+            assert_eq!(
+                final_response(&p1),
+                Some(200),
+                "{}",
+                context("the call was lost to the second picker")
+            );
+            "p1"
+        };
+        finish(&mut caller, &format!("round {round}: caller"));
+        finish(&mut alice, &format!("round {round}: alice"));
+        let new_pickups = pickups(&pbx)[picked..].to_vec();
+        assert!(
+            new_pickups.len() == 1
+                && new_pickups[0].0.starts_with(&format!("PJSIP/{winner}-"))
+                && new_pickups[0].1 == "caller1",
+            "{}",
+            context(&format!(
+                "pickups {new_pickups:?}, expected one by {winner}"
+            ))
+        );
+        let reasons = alice.cancel_reasons();
+        assert!(
+            reasons.len() == 1 && reasons[0].contains("cause=200"),
+            "{}",
+            context(&format!("alice's CANCELs {reasons:?}"))
+        );
+        assert_alive_and_clean(&pbx);
+    }
+    eprintln!("race (f) picker cancels during a pickup, {rounds} rounds: {outcomes:?}");
+}
+
+/// How many times GroupPickup started on p0's channel so far.
+fn p0_group_pickups(pbx: &Pbx) -> usize {
+    pbx.log().matches("] GroupPickup(\"PJSIP/p0-").count()
 }

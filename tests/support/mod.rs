@@ -19,6 +19,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+pub mod uac;
+
 pub const REPO: &str = env!("CARGO_MANIFEST_DIR");
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
