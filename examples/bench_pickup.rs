@@ -211,10 +211,39 @@ struct Row {
     net_cpu_ms: [f64; 2],
     idle_cpu_ms_per_s: f64,
     failures: [usize; 2],
-    /// Lookup latencies: during bursts of ours, native, and of the same
-    /// calls and pickers without pickups; then with nothing happening.
-    probe: [Vec<f64>; 4],
+    /// Lookups: during bursts of ours, native, and of the same calls and
+    /// pickers without pickups; then with nothing happening.
+    probe: [Vec<Lookup>; 4],
     burst_rate: [f64; 3],
+}
+
+/// One timed lookup by the probe, and whether its thread slept (waited for
+/// a lock) or lost its core to another thread while it ran.
+#[derive(Clone, Copy)]
+struct Lookup {
+    us: f64,
+    slept: bool,
+    preempted: bool,
+}
+
+impl Lookup {
+    /// GROUPPICKUP_BENCH_LOOKUP's "<ns>:<voluntary>:<involuntary>".
+    fn parse(value: &str) -> Option<Lookup> {
+        let mut parts = value.split(':');
+        let ns: f64 = parts.next()?.parse().ok()?;
+        let voluntary: u64 = parts.next()?.parse().ok()?;
+        let involuntary: u64 = parts.next()?.parse().ok()?;
+        Some(Lookup {
+            us: ns / 1e3,
+            slept: voluntary > 0,
+            preempted: involuntary > 0,
+        })
+    }
+}
+
+/// Latencies (µs) of the lookups that pass `keep`.
+fn lookup_us(lookups: &[Lookup], keep: impl Fn(&Lookup) -> bool) -> Vec<f64> {
+    lookups.iter().filter(|l| keep(l)).map(|l| l.us).collect()
 }
 
 const OURS: usize = 0;
@@ -519,7 +548,7 @@ impl Bench {
     /// None, for as long with nothing else happening. Only the lookups that
     /// start inside that window count. Returns them and the pickers per
     /// second the burst achieved.
-    fn probe(&mut self, tag: &str, which: Option<usize>, n: usize) -> (Vec<f64>, f64) {
+    fn probe(&mut self, tag: &str, which: Option<usize>, n: usize) -> (Vec<Lookup>, f64) {
         let mut calls = Vec::new();
         if which.is_some() {
             self.ring_alice(n);
@@ -570,13 +599,13 @@ impl Bench {
         }
         let to = epoch();
         let _ = self.wait_lines("probedone", 1, Duration::from_secs(60));
-        let probes: Vec<f64> = std::mem::take(&mut self.pending)
+        let probes: Vec<Lookup> = std::mem::take(&mut self.pending)
             .into_iter()
             .filter(|f| f.len() == 4 && f[0] == "probe" && f[1] == tag)
             .filter_map(|f| {
                 let t0: f64 = f[2].parse().ok()?;
-                let ns: f64 = f[3].parse().ok()?;
-                (t0 >= from && t0 <= to).then_some(ns / 1e3)
+                let lookup = Lookup::parse(&f[3])?;
+                (t0 >= from && t0 <= to).then_some(lookup)
             })
             .collect();
         self.alice_idle();
@@ -895,10 +924,8 @@ fn print_tables(rows: &[Row]) {
     );
     for r in rows {
         let fig = |i: usize| {
-            (
-                percentile(&r.probe[i], 99.0),
-                percentile(&r.probe[i], 100.0),
-            )
+            let us = lookup_us(&r.probe[i], |_| true);
+            (percentile(&us, 99.0), percentile(&us, 100.0))
         };
         let (idle, calls, ours, native) = (fig(IDLE), fig(CALLS), fig(OURS), fig(NATIVE));
         let ratio = |a: (f64, f64), b: (f64, f64)| format!("{:.1}/{:.1}", a.0 / b.0, a.1 / b.1);
@@ -928,4 +955,65 @@ fn print_tables(rows: &[Row]) {
         "   99: p99; /s: pickers started per second; vs idle, vs calls: ours' p99/max divided"
     );
     println!("   by the same figures of idle and of calls.");
+    println!();
+    lookup_breakdown(rows);
+}
+
+/// The same lookups, split by what their thread went through: a lookup that
+/// slept waited for a lock someone else held (a stall the pickups caused);
+/// one that was preempted waited for a core, which on two cores busy with a
+/// burst says nothing about locks.
+fn lookup_breakdown(rows: &[Row]) {
+    println!("The same lookups by what their thread went through (us)");
+    println!(
+        "{:>9} {:>7} | {:>7} | {:>5} {:>7} | {:>9} {:>7} | {:>12} {:>6} {:>6} {:>9}",
+        "channels",
+        "during",
+        "lookups",
+        "slept",
+        "max",
+        "preempted",
+        "max",
+        "ran through:",
+        "p99",
+        "max",
+        "vs idle"
+    );
+    for r in rows {
+        let through = |i: usize| {
+            let us = lookup_us(&r.probe[i], |l| !l.slept && !l.preempted);
+            (percentile(&us, 99.0), percentile(&us, 100.0))
+        };
+        let idle = through(IDLE);
+        for (i, name) in [
+            (IDLE, "idle"),
+            (CALLS, "calls"),
+            (OURS, "ours"),
+            (NATIVE, "native"),
+        ] {
+            let lookups = &r.probe[i];
+            let slept = lookup_us(lookups, |l| l.slept);
+            let preempted = lookup_us(lookups, |l| l.preempted && !l.slept);
+            let (p99, max) = through(i);
+            println!(
+                "{:>9} {:>7} | {:>7} | {:>5} {:>7.1} | {:>9} {:>7.1} | {:>12} {:>6.1} {:>6.1} {:>9}",
+                r.channels,
+                name,
+                lookups.len(),
+                slept.len(),
+                percentile(&slept, 100.0),
+                preempted.len(),
+                percentile(&preempted, 100.0),
+                "",
+                p99,
+                max,
+                format!("{:.1}/{:.1}", p99 / idle.0, max / idle.1)
+            );
+        }
+    }
+    println!("   slept: lookups in which the thread slept (a voluntary context switch: it waited");
+    println!("   for a lock), how many and the longest; preempted: lookups in which the scheduler");
+    println!("   gave its core to another thread (an involuntary switch, no sleep); ran through:");
+    println!("   the lookups with neither, their p99 and max, and those divided by idle's. A");
+    println!("   virtual machine's host can still pause a lookup that 'ran through'.");
 }

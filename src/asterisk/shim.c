@@ -19,6 +19,9 @@
 #include "asterisk.h"
 
 #include <limits.h>
+#ifdef GP_BENCH
+#include <sys/resource.h>
+#endif
 #ifdef __GLIBC__
 /* From glibc's <malloc.h>, which Asterisk's allocator macros do not allow. */
 extern int malloc_trim(size_t pad);
@@ -801,22 +804,29 @@ static struct ast_custom_function bench_find_function = {
 /*
  * GROUPPICKUP_BENCH_LOOKUP(<channel name>): how long one lookup of a channel
  * by name takes, in nanoseconds: the unrelated channel operation whose
- * stall during pickups the benchmark measures.
+ * stall during pickups the benchmark measures. Returned as
+ * "<ns>:<voluntary>:<involuntary>", the context switches of this thread
+ * around the lookup: a voluntary one means it slept (waited for a lock), an
+ * involuntary one that the scheduler gave its core to another thread.
  */
 static int bench_lookup_read(struct ast_channel *chan, const char *cmd, char *data,
 	char *buf, size_t len)
 {
 	struct timespec t0, t1;
+	struct rusage r0, r1;
 	struct ast_channel *found;
 
+	getrusage(RUSAGE_THREAD, &r0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	found = ast_channel_get_by_name(S_OR(data, ""));
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	getrusage(RUSAGE_THREAD, &r1);
 	if (found) {
 		ast_channel_unref(found);
 	}
-	snprintf(buf, len, "%lld",
-		(long long) (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec));
+	snprintf(buf, len, "%lld:%ld:%ld",
+		(long long) (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec),
+		r1.ru_nvcsw - r0.ru_nvcsw, r1.ru_nivcsw - r0.ru_nivcsw);
 	return 0;
 }
 
