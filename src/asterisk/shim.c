@@ -726,20 +726,9 @@ static struct ast_cli_entry cli_entries[] = {
 /* ---- benchmark builds only ---- */
 
 #ifdef GP_BENCH
-/*
- * GROUPPICKUP_BENCH_FIND(native|ours,<number>,<count>): finds the pickup
- * target <count> times from the reading channel and returns how long each
- * attempt took, in nanoseconds, space separated, then "found=<n>". Native
- * is ast_pickup_find_by_group(), the search of Pickup(); ours is what
- * GroupPickup() does before it picks up: resolve the number, claim the
- * oldest call, look its leg's channel up by name (then the claim is given
- * back). Native's target comes back locked and referenced and is released
- * outside the timing; ours locks, releases and gives the claim back inside
- * it. Not in production builds.
- */
+/* The lookup gp_pickup_leg() makes, for GroupPickup's side of the search. */
 int gp_bench_channel_lookup(const char *name)
 {
-	/* The same lookup gp_pickup_leg() makes. */
 	struct ast_channel *target = find_channel_exact(name);
 
 	if (!target) {
@@ -751,6 +740,17 @@ int gp_bench_channel_lookup(const char *name)
 	return 0;
 }
 
+/*
+ * GROUPPICKUP_BENCH_FIND(native|ours,<number>,<count>): finds the pickup
+ * target <count> times from the reading channel and returns how long each
+ * attempt took, in nanoseconds, space separated, then "found=<n>". Native
+ * is ast_pickup_find_by_group(), the search of Pickup(); ours is what
+ * GroupPickup() does before it picks up: resolve the number, claim the
+ * oldest call, look its leg's channel up by name (then the claim is given
+ * back). Native's target comes back locked and referenced and is released
+ * outside the timing; ours locks, releases and gives the claim back inside
+ * it. Not in production builds.
+ */
 static int bench_find_read(struct ast_channel *chan, const char *cmd, char *data,
 	struct ast_str **buf, ssize_t len)
 {

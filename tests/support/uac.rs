@@ -2,7 +2,7 @@
 //! CANCEL at an exact moment after its INVITE. SIPp tells transactions
 //! apart by their Via branch, which a CANCEL shares with its INVITE, so it
 //! mixes up the two 200s when the answer crosses the CANCEL; and its timers
-//! are too coarse for a window of two milliseconds.
+//! are too coarse for a window of about a millisecond.
 //!
 //! The phone dials a number, waits for the first provisional response,
 //! waits `cancel_after`, and sends CANCEL unless a final response came
