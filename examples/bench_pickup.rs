@@ -125,7 +125,8 @@ exten => search-none,1,Set(I=0)
  same => n,EndWhile()
 ; An unrelated channel operation: look a channel up by name (itself), every
 ; ~1.5 ms, until END (epoch seconds), timed inside Asterisk around
-; ast_channel_get_by_name() (GROUPPICKUP_BENCH_LOOKUP, in ns).
+; ast_channel_get_by_name() (GROUPPICKUP_BENCH_LOOKUP: ns, and the thread's
+; voluntary and involuntary context switches).
 exten => probe,1,Set(ME=${CHANNEL(name)})
  same => n,While($[${STRFTIME(,,%s.%6q)} < ${END}])
  same => n,Set(T0=${STRFTIME(,,%s.%6q)})
@@ -541,11 +542,11 @@ impl Bench {
             .collect()
     }
 
-    /// Lookup latencies (µs) of a channel looking itself up by name every
-    /// ~1.5 ms, while `n` pickups of kind `which` start BURST_GAP apart; with
-    /// `which` CALLS, while the same calls ring and the same pickers start
-    /// but each picks nothing and one caller hangs up instead; with `which`
-    /// None, for as long with nothing else happening. Only the lookups that
+    /// The lookups of a channel looking itself up by name every ~1.5 ms,
+    /// while `n` pickups of kind `which` start BURST_GAP apart; with `which`
+    /// CALLS, while the same calls ring and the same pickers start but each
+    /// picks nothing and one caller hangs up instead; with `which` None, for
+    /// as long with nothing else happening. Only the lookups that
     /// start inside that window count. Returns them and the pickers per
     /// second the burst achieved.
     fn probe(&mut self, tag: &str, which: Option<usize>, n: usize) -> (Vec<Lookup>, f64) {
