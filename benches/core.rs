@@ -2,25 +2,14 @@
 //! 10,000 groups, 10,000 calls ringing. Prints ns per operation and the heap
 //! bytes one tracked ringing call costs. Run with `cargo bench --bench core`
 //! (or `scripts/bench`).
-//!
-//! The crate is a cdylib, so the core is compiled in here by path; it has no
-//! FFI and needs nothing of Asterisk.
 
-// `cargo bench` compiles with cfg(test), so the core's unit tests come
-// along (without a harness to run them): their imports go unused.
-#[allow(dead_code, unused_imports)]
-#[path = "../src/core/mod.rs"]
-mod core;
+use grouppickup_testkit::bigconf;
 
-#[allow(dead_code)]
-#[path = "common/bigconf.rs"]
-mod bigconf;
-
-use crate::core::arbiter::{LegEvent, Picker, Registry};
-use crate::core::config::{sections_from_text, Config};
-use crate::core::device::device_of_channel;
-use crate::core::number::GroupNumber;
-use crate::core::ringing::{RingingIndex, RingingLeg};
+use grouppickup_core::arbiter::{LegEvent, Picker, Registry};
+use grouppickup_core::config::{sections_from_text, Config};
+use grouppickup_core::device::device_of_channel;
+use grouppickup_core::number::GroupNumber;
+use grouppickup_core::ringing::{RingingIndex, RingingLeg};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};

@@ -5,16 +5,11 @@
 //! resident memory. Run it with `scripts/bench` (or `cargo run --release --example
 //! bench_config`).
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use grouppickup_testkit as support;
 
-#[allow(dead_code)]
-#[path = "../benches/common/bigconf.rs"]
-mod bigconf;
+use grouppickup_testkit::bigconf;
 
-#[allow(dead_code)]
-#[path = "common/measure.rs"]
-mod measure;
+use grouppickup_testkit::measure;
 
 use measure::{cpu_ticks, rss_kb, TICK_MS};
 use std::time::{Duration, Instant};

@@ -12,22 +12,15 @@
 //! pickup with GroupPickup and one with Pickup(), so both see the same
 //! machine at the same moment.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use grouppickup_testkit as support;
 
-#[path = "common/ami.rs"]
-mod ami;
+use grouppickup_testkit::bench_ami as ami;
 
-#[allow(dead_code)]
-#[path = "../benches/common/bigconf.rs"]
-mod bigconf;
+use grouppickup_testkit::bigconf;
 
-#[path = "common/measure.rs"]
-mod measure;
+use grouppickup_testkit::measure;
 
-#[allow(dead_code)]
-#[path = "common/phones.rs"]
-mod phones;
+use grouppickup_testkit::phones;
 
 use ami::Ami;
 use measure::{cpu_ticks, percentile, rss_kb, LogTail, TICK_MS};

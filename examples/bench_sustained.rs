@@ -14,16 +14,11 @@
 //! line): the check that every pickup connected the right call exactly once
 //! rests on what the callers saw, not on the module's own account.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use grouppickup_testkit as support;
 
-#[allow(dead_code)]
-#[path = "common/measure.rs"]
-mod measure;
+use grouppickup_testkit::measure;
 
-#[allow(dead_code)]
-#[path = "common/phones.rs"]
-mod phones;
+use grouppickup_testkit::phones;
 
 use phones::{LongSipp, LongSippSpec};
 use std::collections::{HashMap, HashSet};

@@ -2,8 +2,7 @@
 //! configuration, a real SIP call ringing alice, and bob picking it up by
 //! dialing alice's group number. Run it with `scripts/demo`.
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+use grouppickup_testkit as support;
 
 use std::time::{Duration, Instant};
 use support::{Pbx, PbxSpec, Phone};

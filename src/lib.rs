@@ -2,11 +2,11 @@
 //!
 //! This file is the module's face: the functions the C shim calls. Each one
 //! catches panics, so a bug in Rust becomes a logged error and a failure
-//! return, never an unwind into Asterisk. Decisions live in [`core`]; the
+//! return, never an unwind into Asterisk. Decisions live in the `grouppickup_core` crate; the
 //! calls into Asterisk live in [`asterisk`].
 
-pub mod core;
-
+// The parts that call into Asterisk are left out of the unit-test build:
+// a test executable cannot link against symbols only Asterisk provides.
 #[cfg(not(test))]
 mod asterisk;
 
@@ -53,7 +53,7 @@ mod entry {
             let (caller_number, caller_name) = (text(e.caller_number), text(e.caller_name));
             let (appl, exten) = (text(e.appl), text(e.exten));
             fault_point(&caller_name);
-            events::on_leg(&crate::core::arbiter::LegEvent {
+            events::on_leg(&grouppickup_core::arbiter::LegEvent {
                 uniqueid: &uniqueid,
                 name: &name,
                 linkedid: &linkedid,

@@ -4,7 +4,7 @@
 //!
 //! The office: alice is in group *101 by the file; bob is in no group.
 
-mod support;
+use grouppickup_testkit as support;
 
 use std::time::Duration;
 use support::{ami_header, Ami, Pbx, PbxSpec};

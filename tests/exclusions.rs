@@ -1,7 +1,7 @@
 //! Calls that must never be picked up, and who may pick up, in a real
 //! Asterisk with SIPp phones. An excluded call gets NOCALL and keeps ringing.
 
-mod support;
+use grouppickup_testkit as support;
 
 use std::time::Duration;
 use support::{Pbx, PbxSpec, Phone};

@@ -6,7 +6,7 @@
 //! logged error and a failure answer, Asterisk must keep running, and the
 //! module must go on working: a real pickup at the end proves it.
 
-mod support;
+use grouppickup_testkit as support;
 
 use std::time::Duration;
 use support::{ami_header, fault_injection_module_path, Ami, Pbx, PbxSpec};

@@ -3,7 +3,7 @@
 //! gets a clear error (or INVALID), nothing crashes, and the module goes on
 //! working (a real pickup at the end of each test).
 
-mod support;
+use grouppickup_testkit as support;
 
 use std::time::Duration;
 use support::{ami_header, Ami, Pbx, PbxSpec};

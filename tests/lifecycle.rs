@@ -1,7 +1,7 @@
 //! Loading, reloading and unloading the module in a real Asterisk, with good
 //! and bad configuration files.
 
-mod support;
+use grouppickup_testkit as support;
 
 use std::time::Duration;
 use support::{Pbx, PbxSpec, Phone};

@@ -4,7 +4,7 @@
 //! group *101, erin is in group *102; bob and dave are in no group; caller1
 //! and caller2 call in.
 
-mod support;
+use grouppickup_testkit as support;
 
 use std::time::Duration;
 use support::{Pbx, PbxSpec, Sipp};

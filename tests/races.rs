@@ -17,7 +17,7 @@
 //! whether it will win, so its scenario (uac_race.xml) takes either a 200
 //! or a 403.
 
-mod support;
+use grouppickup_testkit as support;
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;

@@ -2,7 +2,7 @@
 //! reload while 100 calls ring, unload while calls ring and while a pickup
 //! is running, and load/unload cycles that must leave nothing behind.
 
-mod support;
+use grouppickup_testkit as support;
 
 use std::time::Duration;
 use support::{Pbx, PbxSpec};

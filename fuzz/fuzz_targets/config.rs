@@ -9,13 +9,10 @@
 use libfuzzer_sys::arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code)]
-#[path = "../../src/core/mod.rs"]
-mod core;
 
-use crate::core::arbiter::Registry;
-use crate::core::config::{sections_from_text, Config, Entry, Section};
-use crate::core::view;
+use grouppickup_core::arbiter::Registry;
+use grouppickup_core::config::{sections_from_text, Config, Entry, Section};
+use grouppickup_core::view;
 
 const NAMES: [&str; 8] = [
     "general", "r", "*101", "*102", "alice", "bob", "300", "#6000",

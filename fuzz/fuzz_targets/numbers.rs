@@ -8,12 +8,9 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code)]
-#[path = "../../src/core/mod.rs"]
-mod core;
 
-use crate::core::number::{GroupNumber, Prefix};
-use crate::core::ranges::{Range, Ranges};
+use grouppickup_core::number::{GroupNumber, Prefix};
+use grouppickup_core::ranges::{Range, Ranges};
 
 /// The rule, read without the parser's code.
 fn lync_valid(s: &str) -> bool {

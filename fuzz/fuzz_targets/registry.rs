@@ -19,15 +19,12 @@ use libfuzzer_sys::fuzz_target;
 use std::collections::HashSet;
 use std::time::Instant;
 
-#[allow(dead_code)]
-#[path = "../../src/core/mod.rs"]
-mod core;
 
-use crate::core::arbiter::{LegEvent, Picker, Registry};
-use crate::core::config::{sections_from_text, Config};
-use crate::core::device::device_of_channel;
-use crate::core::stats::Failure;
-use crate::core::view;
+use grouppickup_core::arbiter::{LegEvent, Picker, Registry};
+use grouppickup_core::config::{sections_from_text, Config};
+use grouppickup_core::device::device_of_channel;
+use grouppickup_core::stats::Failure;
+use grouppickup_core::view;
 
 const CONF: &str = "\
 [general]

@@ -5,7 +5,7 @@
 
 use super::shim::{self, gp_ami_action as Action, gp_ami_session};
 use super::{assignments, cstring, module};
-use crate::core::ami::{self, Headers};
+use grouppickup_core::ami::{self, Headers};
 
 pub fn run(action: i32, session: *mut gp_ami_session, user: &str, group: &str) {
     let Some(module) = module::get() else {

@@ -5,15 +5,15 @@
 
 use super::shim::{self, ast_channel, gp_pickup_result};
 use super::{ami, cstring, lamps, log, module, notify};
-use crate::core::ami as texts;
-use crate::core::arbiter::{Picker, Registry};
-use crate::core::config::Config;
-use crate::core::device::device_of_channel;
-use crate::core::number::GroupNumber;
-use crate::core::quote::quote;
-use crate::core::ringing::{Claim, Leg};
-use crate::core::stats::Failure;
-use crate::core::view::caller_id;
+use grouppickup_core::ami as texts;
+use grouppickup_core::arbiter::{Picker, Registry};
+use grouppickup_core::config::Config;
+use grouppickup_core::device::device_of_channel;
+use grouppickup_core::number::GroupNumber;
+use grouppickup_core::quote::quote;
+use grouppickup_core::ringing::{Claim, Leg};
+use grouppickup_core::stats::Failure;
+use grouppickup_core::view::caller_id;
 use std::ffi::{c_char, CStr};
 
 fn buffer_text(buf: &[c_char]) -> String {

@@ -3,7 +3,7 @@
 
 use super::module::Module;
 use super::{cstring, log, shim};
-use crate::core::assignments::{Assignments, Persist, DB_FAMILY};
+use grouppickup_core::assignments::{Assignments, Persist, DB_FAMILY};
 use std::ffi::{c_char, c_void, CStr};
 
 unsafe extern "C" fn visit(ctx: *mut c_void, key: *const c_char, value: *const c_char) {

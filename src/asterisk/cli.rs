@@ -3,7 +3,7 @@
 
 use super::shim::{gp_cli_command as Command, gp_cli_result as Outcome};
 use super::{assignments, module};
-use crate::core::view;
+use grouppickup_core::view;
 
 /// Runs a command given its whole argument vector (`grouppickup show ...`).
 pub fn run(command: i32, args: &[String]) -> (Outcome, String) {

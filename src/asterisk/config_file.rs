@@ -3,7 +3,7 @@
 //! the core's sections, and validates them.
 
 use super::shim::{self, gp_config_entry, gp_config_result};
-use crate::core::config::{Config, ConfigError, Entry, Section};
+use grouppickup_core::config::{Config, ConfigError, Entry, Section};
 use std::ffi::{c_void, CStr, CString};
 
 pub const FILENAME: &str = "grouppickup.conf";

@@ -1,7 +1,7 @@
 //! Channel state events from Asterisk into the ringing index.
 
 use super::{cstring, lamps, log, module, shim};
-use crate::core::arbiter::{LegChange, LegEvent};
+use grouppickup_core::arbiter::{LegChange, LegEvent};
 use std::time::Instant;
 
 pub fn on_leg(event: &LegEvent<'_>) {

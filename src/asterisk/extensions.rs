@@ -10,8 +10,8 @@
 //! keep their BLF subscriptions.
 
 use super::{cstring, log, shim};
-use crate::core::config::Config;
-use crate::core::patterns::{is_number_of, range_patterns};
+use grouppickup_core::config::Config;
+use grouppickup_core::patterns::{is_number_of, range_patterns};
 use std::ffi::{CStr, CString};
 
 const APP: &str = "GroupPickup";

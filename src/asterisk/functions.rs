@@ -2,8 +2,8 @@
 
 use super::shim::gp_function;
 use super::{log, module};
-use crate::core::functions;
-use crate::core::quote::quote;
+use grouppickup_core::functions;
+use grouppickup_core::quote::quote;
 
 /// The value of a function, or the error to log (the dialplan then reads an
 /// empty value, as with Asterisk's own functions).

@@ -4,8 +4,8 @@
 
 use super::shim::{self, gp_lamp};
 use super::{cstring, module};
-use crate::core::arbiter::Registry;
-use crate::core::number::GroupNumber;
+use grouppickup_core::arbiter::Registry;
+use grouppickup_core::number::GroupNumber;
 
 fn publish(group: &GroupNumber, ringing: bool) {
     let number = cstring(&group.to_string());

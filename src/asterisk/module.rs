@@ -8,8 +8,8 @@
 
 use super::extensions::{self, Registered};
 use super::{assignments, config_file, guard, lamps, log, shim};
-use crate::core::arbiter::Registry;
-use crate::core::config::ConfigError;
+use grouppickup_core::arbiter::Registry;
+use grouppickup_core::config::ConfigError;
 use std::sync::{Arc, Mutex, RwLock};
 
 pub struct Module {

@@ -2,8 +2,8 @@
 //! text message (a SIP MESSAGE for PJSIP) naming the caller and the picker.
 
 use super::{cstring, log, shim};
-use crate::core::notify;
-use crate::core::ringing::Claim;
+use grouppickup_core::notify;
+use grouppickup_core::ringing::Claim;
 
 pub fn send(claim: &Claim, picker: &str) {
     let body = cstring(&notify::body(claim, picker));

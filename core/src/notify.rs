@@ -43,7 +43,7 @@ pub fn body(claim: &Claim, picker: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ringing::Leg;
+    use crate::ringing::Leg;
     use std::time::Instant;
 
     #[test]

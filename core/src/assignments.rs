@@ -153,7 +153,7 @@ impl Assignments {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::{sections_from_text, Source};
+    use crate::config::{sections_from_text, Source};
 
     const CONF: &str = "\
 [r]

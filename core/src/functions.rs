@@ -31,7 +31,7 @@ pub fn ringing(registry: &Registry, dialed: &str) -> Result<usize, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::test_support::{dialed_leg, registry};
+    use crate::test_support::{dialed_leg, registry};
     use std::time::Instant;
 
     #[test]

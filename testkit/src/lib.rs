@@ -19,9 +19,14 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+pub mod bench_ami;
+pub mod bigconf;
+pub mod measure;
+pub mod phones;
 pub mod uac;
 
-pub const REPO: &str = env!("CARGO_MANIFEST_DIR");
+/// The repository's top directory (this crate lives one below it).
+pub const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 

@@ -126,11 +126,11 @@ pub fn show(registry: &Registry, only: Option<&str>) -> Result<Vec<Item>, String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::arbiter::{LegEvent, Picker};
-    use crate::core::test_support::dialed_leg;
+    use crate::arbiter::{LegEvent, Picker};
+    use crate::test_support::dialed_leg;
 
     fn registry() -> Registry {
-        crate::core::test_support::registry(
+        crate::test_support::registry(
             "[r]\ntype=range\nstart=*100\nend=*199\n[*101]\ntype=group\nname=Sales\n\
              [alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\n",
         )

@@ -353,7 +353,7 @@ fn may_pick(config: &Config, group: &GroupNumber, picker: &Picker) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::config::sections_from_text;
+    use crate::config::sections_from_text;
 
     const CONF: &str = "\
 [r]

@@ -266,8 +266,8 @@ pub fn stats(registry: &Registry) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::arbiter::Picker;
-    use crate::core::test_support::{dialed_leg, registry};
+    use crate::arbiter::Picker;
+    use crate::test_support::{dialed_leg, registry};
 
     #[test]
     fn stats_count_pickups_and_failures() {

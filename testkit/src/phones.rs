@@ -2,7 +2,7 @@
 //! harness's SIPp (one test, a 60 s limit, every message traced), these run
 //! for the whole benchmark and trace nothing. Stopped by PID on drop.
 
-use super::support::{free_port, Phone, REPO};
+use crate::{free_port, Phone, REPO};
 use std::fs;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
