@@ -5,10 +5,10 @@
 
 use grouppickup_testkit::bigconf;
 
-use grouppickup_core::arbiter::{LegEvent, Picker, Registry};
+use grouppickup_core::arbiter::{Arbiter, LegEvent, Origin, Picker};
 use grouppickup_core::config::{sections_from_text, Config};
-use grouppickup_core::device::device_of_channel;
 use grouppickup_core::number::GroupNumber;
+use grouppickup_core::ring_time::RingTime;
 use grouppickup_core::ringing::{RingingIndex, RingingLeg};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -79,19 +79,26 @@ impl LegText {
         }
     }
 
+    /// The event an adapter hands the core, the device read off the leg's
+    /// name as Asterisk's adapter does (part of what is timed).
     fn event(&self, ringing: bool) -> LegEvent<'_> {
         LegEvent {
-            uniqueid: &self.uniqueid,
+            leg: &self.uniqueid,
             name: &self.name,
-            linkedid: &self.linkedid,
+            device: device_of(&self.name),
+            call: &self.linkedid,
             caller_number: "4255550199",
             caller_name: "Outside caller",
-            appl: "AppDial",
-            exten: "2001",
+            origin: Origin::Dial,
+            dialed: "2001",
             ringing,
-            excluded: false,
         }
     }
+}
+
+/// The device of a channel name: the name without its `-<sequence>`.
+fn device_of(channel: &str) -> &str {
+    channel.rsplit_once('-').map_or("", |(device, _)| device)
 }
 
 /// ns per operation of each batch; the summary is the median batch and the
@@ -135,7 +142,7 @@ fn main() {
     );
     drop(text);
 
-    let registry = Registry::new(config);
+    let registry = Arbiter::new(config);
     let mut rng = Lcg(42);
     let mut seq = 0usize;
     let mut new_leg = |rng: &mut Lcg| {
@@ -146,12 +153,12 @@ fn main() {
     // Memory: heap growth from an empty index to RINGING calls.
     let mut ringing: Vec<LegText> = (0..RINGING).map(|_| new_leg(&mut rng)).collect();
     let before_calls = live();
-    let now = Instant::now();
+    let now = RingTime::now();
     for leg in &ringing {
-        registry.on_leg(&leg.event(true), now);
+        registry.on_leg(&leg.event(true), now, || false);
     }
     let per_call = (live() - before_calls) as f64 / RINGING as f64;
-    assert_eq!(registry.with_index(|ix| ix.len()), RINGING);
+    assert_eq!(registry.inspect(|ix| ix.len()), RINGING);
 
     println!();
     println!(
@@ -180,15 +187,15 @@ fn main() {
     let mut stop = Samples(Vec::new());
     for _ in 0..ROUNDS {
         let batch: Vec<LegText> = (0..BATCH).map(|_| new_leg(&mut rng)).collect();
-        let now = Instant::now();
+        let now = RingTime::now();
         let t = Instant::now();
         for leg in &batch {
-            black_box(registry.on_leg(&leg.event(true), now));
+            black_box(registry.on_leg(&leg.event(true), now, || false));
         }
         ring.add(t.elapsed(), BATCH);
         let t = Instant::now();
         for leg in &batch {
-            black_box(registry.on_leg(&leg.event(false), now));
+            black_box(registry.on_leg(&leg.event(false), now, || false));
         }
         stop.add(t.elapsed(), BATCH);
     }
@@ -206,22 +213,22 @@ fn main() {
             .collect();
         let t = Instant::now();
         for name in &names {
-            black_box(device_of_channel(black_box(name)).and_then(|d| config.user_of_device(d)));
+            black_box(config.user_of_device(device_of(black_box(name))));
         }
         lookup.add(t.elapsed(), BATCH);
     }
     lookup.row("  part of registering: channel name -> user");
     let mut index = RingingIndex::new();
-    let now = Instant::now();
+    let now = RingTime::now();
     let user: Arc<str> = bigconf::user_name(7).into();
     let group = config.resolve(&bigconf::group_number(7)).unwrap();
     fn index_leg<'a>(leg: &'a LegText, user: &'a Arc<str>, group: GroupNumber) -> RingingLeg<'a> {
         RingingLeg {
-            uniqueid: &leg.uniqueid,
+            id: &leg.uniqueid,
             name: &leg.name,
             user,
             group,
-            linkedid: &leg.linkedid,
+            call: &leg.linkedid,
             caller_number: "4255550199",
             caller_name: "Outside caller",
         }
@@ -248,7 +255,8 @@ fn main() {
     // claim), then finish it as a completed pickup; the claimed calls are
     // rung again, untimed, to keep 10,000 ringing.
     let picker = Picker {
-        channel: "PJSIP/u099999-00000001".to_string(),
+        name: "PJSIP/u099999-00000001".to_string(),
+        device: Some("PJSIP/u099999".to_string()),
     };
     let mut claim = Samples(Vec::new());
     let mut finish = Samples(Vec::new());
@@ -277,13 +285,13 @@ fn main() {
         // Ring as many new calls again, untimed.
         let gone: std::collections::HashSet<String> = claims
             .iter()
-            .flat_map(|c| c.legs.iter().map(|l| l.uniqueid.clone()))
+            .flat_map(|c| c.legs.iter().map(|l| l.id.clone()))
             .collect();
         ringing.retain(|l| !gone.contains(&l.uniqueid));
-        let now = Instant::now();
+        let now = RingTime::now();
         while ringing.len() < RINGING {
             let leg = new_leg(&mut rng);
-            registry.on_leg(&leg.event(true), now);
+            registry.on_leg(&leg.event(true), now, || false);
             ringing.push(leg);
         }
     }
@@ -295,6 +303,6 @@ fn main() {
     println!("heap per tracked ringing call: {per_call:.0} bytes (target <= 512)   {verdict}");
     println!(
         "calls ringing at the end: {}",
-        registry.with_index(|ix| ix.len())
+        registry.inspect(|ix| ix.len())
     );
 }

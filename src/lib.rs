@@ -5,15 +5,12 @@
 //! return, never an unwind into Asterisk. Decisions live in the `grouppickup_core` crate; the
 //! calls into Asterisk live in [`asterisk`].
 
-// The parts that call into Asterisk are left out of the unit-test build:
-// a test executable cannot link against symbols only Asterisk provides.
-#[cfg(not(test))]
 mod asterisk;
 
 #[cfg(not(test))]
 mod entry {
     use crate::asterisk::guard::{fault_point, guard};
-    use crate::asterisk::{ami, app, cli, events, functions, lamps, module, shim};
+    use crate::asterisk::{ami, app, channels, cli, events, functions, lamps, module, shim};
     use std::ffi::{c_char, c_int, CStr, CString};
 
     /// Borrows a C string; a NULL pointer reads as empty and invalid UTF-8 is
@@ -54,16 +51,15 @@ mod entry {
             let (appl, exten) = (text(e.appl), text(e.exten));
             fault_point(&caller_name);
             events::on_leg(&grouppickup_core::arbiter::LegEvent {
-                uniqueid: &uniqueid,
+                leg: &uniqueid,
                 name: &name,
-                linkedid: &linkedid,
+                device: channels::device_of_channel(&name).unwrap_or(""),
+                call: &linkedid,
                 caller_number: &caller_number,
                 caller_name: &caller_name,
-                appl: &appl,
-                exten: &exten,
+                origin: channels::origin(&appl),
+                dialed: &exten,
                 ringing: e.ringing != 0,
-                // Asked of Asterisk later, only for legs of users in a group.
-                excluded: false,
             })
         })
     }

@@ -1,35 +1,52 @@
-//! Pickup arbitration: the one place that turns what Asterisk reports (legs
-//! ringing and stopping) and what pickers ask for (a dialed group number) into
-//! decisions. It owns the configuration in force and the ringing index; it
-//! never calls Asterisk, it answers.
+//! Pickup arbitration: the one place that turns what the host reports (legs
+//! ringing and stopping) and what pickers ask for (a dialed group number)
+//! into decisions. It owns the configuration in force and the ringing
+//! registry; it never calls the host, it answers (the pickup procedure in
+//! [`pickup`](super::pickup) reaches the host only through its trait).
 
 use super::assignments::{Assignments, Persist};
 use super::config::{Config, PickupBy, User};
-use super::device::device_of_channel;
 use super::number::GroupNumber;
+use super::registry::{CallView, RingingRegistry};
+use super::ring_time::RingTime;
 use super::ringing::{Claim, RingingIndex, RingingLeg, Stopped};
 use super::stats::{Failure, Stats};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use std::time::Instant;
 
-/// A channel state change of interest, as the adapter reports it.
+/// Who created a ringing leg, as far as pickup rules care.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Origin {
+    /// An ordinary dial to a user (Asterisk's Dial(), FreeSWITCH's bridge).
+    Dial,
+    /// A queue or response group: pickable only when the configuration
+    /// allows (`exclude_queue_calls = no`).
+    Queue,
+    /// Anything else (originated calls, ...): never pickable.
+    #[default]
+    Other,
+}
+
+/// A leg's state change, in the host's terms already turned into neutral
+/// ones by the adapter.
 #[derive(Clone, Debug, Default)]
 pub struct LegEvent<'a> {
-    pub uniqueid: &'a str,
+    /// The host's unique id of the leg.
+    pub leg: &'a str,
+    /// The leg's name: what views show and the host finds it by.
     pub name: &'a str,
-    pub linkedid: &'a str,
+    /// The key of the device the leg goes to (see [`device_key`](super::device::device_key));
+    /// empty when it goes to no device (a local channel, say).
+    pub device: &'a str,
+    /// The host's key of the caller's call: the same on all its legs.
+    pub call: &'a str,
     pub caller_number: &'a str,
     pub caller_name: &'a str,
-    /// The application that created the leg: `AppDial` for Dial(),
-    /// `AppQueue` for Queue().
-    pub appl: &'a str,
+    pub origin: Origin,
     /// The number the caller dialed.
-    pub exten: &'a str,
-    /// The channel is in state Ringing (the device sent 180).
+    pub dialed: &'a str,
+    /// The leg is ringing (the device sent 180) and not hung up.
     pub ringing: bool,
-    /// The caller's channel carries GROUPPICKUP_EXCLUDE=yes.
-    pub excluded: bool,
 }
 
 /// What an event changed, for the adapter to act on (device state, logs).
@@ -46,18 +63,24 @@ pub enum LegChange {
     LegStopped(Option<GroupNumber>),
 }
 
-/// Who is trying to pick up: the user the picker's device belongs to, if any.
+/// Who is trying to pick up.
 #[derive(Clone, Debug, Default)]
 pub struct Picker {
-    pub channel: String,
+    /// The picker's own leg, as logs and events name it.
+    pub name: String,
+    /// The key of the device the picker dials from, if it is one: it tells
+    /// the picker's user, whom `pickup_by` asks about.
+    pub device: Option<String>,
 }
 
-pub struct Registry {
+/// The decision maker: configuration in force, ringing registry, lamps and
+/// statistics.
+pub struct Arbiter<R: RingingRegistry = RingingIndex> {
     /// The configuration in force: the file's, with the runtime assignments.
     config: RwLock<Arc<Config>>,
     /// What the configuration in force is made of; changed one at a time.
     sources: Mutex<Sources>,
-    index: Mutex<Tracked>,
+    index: Mutex<Tracked<R>>,
     /// Groups whose lamp (device state) was last published as ringing.
     lamps: Mutex<HashSet<GroupNumber>>,
     pub stats: Stats,
@@ -66,8 +89,8 @@ pub struct Registry {
 /// The ringing calls, and the configuration they are grouped by: a reload
 /// changes both under the one lock, and a leg is filed under it without
 /// taking the configuration's lock or a reference count on the way.
-struct Tracked {
-    calls: RingingIndex,
+struct Tracked<R> {
+    calls: R,
     config: Arc<Config>,
 }
 
@@ -82,13 +105,20 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-impl Registry {
-    pub fn new(config: Config) -> Registry {
+impl Arbiter<RingingIndex> {
+    /// An arbiter over the in-memory registry of this server alone.
+    pub fn new(config: Config) -> Arbiter {
+        Arbiter::with_registry(config, RingingIndex::default())
+    }
+}
+
+impl<R: RingingRegistry> Arbiter<R> {
+    pub fn with_registry(config: Config, calls: R) -> Arbiter<R> {
         let config = Arc::new(config);
-        Registry {
+        Arbiter {
             config: RwLock::new(config.clone()),
             index: Mutex::new(Tracked {
-                calls: RingingIndex::default(),
+                calls,
                 config: config.clone(),
             }),
             sources: Mutex::new(Sources {
@@ -115,7 +145,7 @@ impl Registry {
         self.apply(&sources)
     }
 
-    /// Replaces the runtime assignments (read from the AstDB at load).
+    /// Replaces the runtime assignments (read from the host's store).
     pub fn replace_assignments(&self, assignments: Assignments) -> Vec<String> {
         let mut sources = lock(&self.sources);
         sources.assignments = assignments;
@@ -157,14 +187,14 @@ impl Registry {
         Ok(persist)
     }
 
-    /// Ringing calls follow their user to the user's new group, or are
-    /// dropped when the user no longer has one.
+    /// Ringing calls follow their user to the user's new group; those of a
+    /// user left in no group wait, unoffered, until it is in one again.
     fn swap(&self, config: Arc<Config>) {
         let mut tracked = lock(&self.index);
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = config.clone();
         tracked
             .calls
-            .regroup(|user| config.users.get(user).and_then(|u| u.group));
+            .regroup(&|user| config.users.get(user).and_then(|u| u.group));
         tracked.config = config;
     }
 
@@ -192,7 +222,7 @@ impl Registry {
         }
     }
 
-    /// Turns every lit lamp off (at unload: a state cached by Asterisk must
+    /// Turns every lit lamp off (at unload: a state cached by the host must
     /// not stay ringing after the module is gone).
     pub fn lamps_off(&self, mut publish: impl FnMut(&GroupNumber, bool)) {
         for group in lock(&self.lamps).drain() {
@@ -210,44 +240,71 @@ impl Registry {
         groups
     }
 
-    /// Reads the index under its lock (for the CLI and the functions).
-    pub fn with_index<R>(&self, f: impl FnOnce(&RingingIndex) -> R) -> R {
+    /// One consistent copy of every call ringing now, oldest first: what
+    /// views read.
+    pub fn snapshot(&self) -> Vec<CallView> {
+        lock(&self.index).calls.snapshot()
+    }
+
+    /// Reads the registry itself under its lock, for checks of its inner
+    /// state (model tests, fuzzing); views use [`snapshot`](Self::snapshot).
+    pub fn inspect<T>(&self, f: impl FnOnce(&R) -> T) -> T {
         f(&lock(&self.index).calls)
     }
 
-    /// Whether a ringing leg on this channel could be pickable at all: its
-    /// device belongs to a user in a group. Lets the adapter skip the costly
-    /// questions (GROUPPICKUP_EXCLUDE) for every other channel.
-    pub fn may_track(&self, channel: &str) -> bool {
-        grouped_user(&self.config(), channel).is_some()
+    /// Whether a ringing leg towards this device could be pickable at all:
+    /// it belongs to a user in a group. Lets the adapter skip every costly
+    /// question for all other legs.
+    pub fn may_track(&self, device: &str) -> bool {
+        grouped_user(&self.config(), device).is_some()
     }
 
-    pub fn on_leg(&self, event: &LegEvent<'_>, now: Instant) -> LegChange {
-        // The index lock first, and the configuration read under it: a
-        // reload swaps the configuration and regroups the index under the
-        // same lock, so a leg is always filed by the configuration the index
-        // is grouped by (never in a user's old group after a reload).
+    /// A leg started or stopped ringing. `excluded` asks the host whether
+    /// the caller marked the call as never pickable (Asterisk's
+    /// GROUPPICKUP_EXCLUDE); it is called at most once, only for a ringing
+    /// leg towards a grouped user's device that no other rule excludes, and
+    /// never under the registry's lock.
+    pub fn on_leg(
+        &self,
+        event: &LegEvent<'_>,
+        now: RingTime,
+        excluded: impl FnOnce() -> bool,
+    ) -> LegChange {
+        if event.ringing {
+            let config = self.config();
+            let Some((user, _)) = grouped_user(&config, event.device) else {
+                return LegChange::Ignored;
+            };
+            if !pickable(&config, event, user) || excluded() {
+                return LegChange::Ignored;
+            }
+        }
+        // The registry's lock first, and the configuration read again under
+        // it: a reload swaps the configuration and regroups the calls under
+        // the same lock, so a leg is always filed by the configuration the
+        // registry is grouped by (never in a user's old group after a
+        // reload).
         let mut tracked = lock(&self.index);
         let Tracked { calls, config } = &mut *tracked;
         if !event.ringing {
-            return match calls.stop(event.uniqueid) {
+            return match calls.stop(event.leg) {
                 Stopped::Unknown => LegChange::Ignored,
                 Stopped::Leg => LegChange::LegStopped(None),
                 Stopped::Call(group) => LegChange::LegStopped(Some(group)),
             };
         }
-        let Some((user, group)) = grouped_user(config, event.name) else {
+        let Some((user, group)) = grouped_user(config, event.device) else {
             return LegChange::Ignored;
         };
-        if !pickable(config, event, &user.private_lines, &user.personal_contacts) {
+        if !pickable(config, event, user) {
             return LegChange::Ignored;
         }
         let ringing = RingingLeg {
-            uniqueid: event.uniqueid,
+            id: event.leg,
             name: event.name,
             user: &user.name,
             group,
-            linkedid: event.linkedid,
+            call: event.call,
             caller_number: event.caller_number,
             caller_name: event.caller_name,
         };
@@ -290,7 +347,7 @@ impl Registry {
 
     pub fn picked(&self, claim: &Claim) {
         lock(&self.index).calls.finish(claim.id);
-        self.stats.picked(claim.since.elapsed());
+        self.stats.picked(claim.rang_at.elapsed_at(RingTime::now()));
     }
 
     /// None of the claimed call's legs could be picked up any more (answered
@@ -307,32 +364,35 @@ impl Registry {
 
     /// Pickable calls ringing in a group now.
     pub fn ringing_in(&self, group: &GroupNumber) -> usize {
-        lock(&self.index).calls.pickable_in(group)
+        lock(&self.index).calls.count(group)
+    }
+
+    /// The user a device belongs to, if any.
+    pub fn user_of_device(&self, device: &str) -> Option<Arc<str>> {
+        self.config().user_of_device(device).map(|u| u.name.clone())
     }
 }
 
-/// The user in a group whose device a channel was created for, if any.
-fn grouped_user<'c>(config: &'c Config, channel: &str) -> Option<(&'c User, GroupNumber)> {
-    let user = config.user_of_device(device_of_channel(channel)?)?;
+/// The user in a group a device belongs to, if any.
+fn grouped_user<'c>(config: &'c Config, device: &str) -> Option<(&'c User, GroupNumber)> {
+    let user = config.user_of_device(device)?;
     Some((user, user.group?))
 }
 
-/// The exclusions that make a ringing leg never pickable.
-fn pickable(
-    config: &Config,
-    event: &LegEvent<'_>,
-    private_lines: &[String],
-    personal_contacts: &[String],
-) -> bool {
-    let dialed_by = match event.appl {
-        "AppDial" => true,
-        "AppQueue" => !config.general.exclude_queue_calls,
-        _ => false,
+/// The rules that make a ringing leg never pickable, short of the host's
+/// own exclusion mark.
+fn pickable(config: &Config, event: &LegEvent<'_>, user: &User) -> bool {
+    let dialed_by = match event.origin {
+        Origin::Dial => true,
+        Origin::Queue => !config.general.exclude_queue_calls,
+        Origin::Other => false,
     };
     dialed_by
-        && !event.excluded
-        && !private_lines.iter().any(|l| l == event.exten)
-        && !personal_contacts.iter().any(|c| c == event.caller_number)
+        && !user.private_lines.iter().any(|l| l == event.dialed)
+        && !user
+            .personal_contacts
+            .iter()
+            .any(|c| c == event.caller_number)
 }
 
 fn may_pick(config: &Config, group: &GroupNumber, picker: &Picker) -> bool {
@@ -340,7 +400,12 @@ fn may_pick(config: &Config, group: &GroupNumber, picker: &Picker) -> bool {
         .groups
         .get(group)
         .map_or(&PickupBy::Anyone, |g| &g.pickup_by);
-    let picker_user = || device_of_channel(&picker.channel).and_then(|d| config.user_of_device(d));
+    let picker_user = || {
+        picker
+            .device
+            .as_deref()
+            .and_then(|d| config.user_of_device(d))
+    };
     match policy {
         PickupBy::Anyone => true,
         PickupBy::Members => picker_user().is_some_and(|u| u.group.as_ref() == Some(group)),
@@ -354,6 +419,7 @@ fn may_pick(config: &Config, group: &GroupNumber, picker: &Picker) -> bool {
 mod tests {
     use super::*;
     use crate::config::sections_from_text;
+    use crate::test_support::dialed_leg;
 
     const CONF: &str = "\
 [r]
@@ -378,28 +444,30 @@ type = user
 endpoint = PJSIP/bob
 ";
 
-    fn registry() -> Registry {
-        Registry::new(Config::from_sections(&sections_from_text("t.conf", CONF)).unwrap())
+    fn registry() -> Arbiter {
+        Arbiter::new(Config::from_sections(&sections_from_text("t.conf", CONF)).unwrap())
     }
 
     fn leg<'a>(uid: &'a str, name: &'a str) -> LegEvent<'a> {
         LegEvent {
-            uniqueid: uid,
-            name,
-            linkedid: "L1",
+            call: "L1",
             caller_number: "100",
             caller_name: "Caller",
-            appl: "AppDial",
-            exten: "2001",
-            ringing: true,
-            excluded: false,
+            dialed: "2001",
+            ..dialed_leg(uid, name)
         }
     }
 
     fn picker(name: &str) -> Picker {
         Picker {
-            channel: name.to_string(),
+            name: name.to_string(),
+            device: Some(crate::test_support::device_of(name).to_string())
+                .filter(|d| !d.is_empty()),
         }
+    }
+
+    fn now() -> RingTime {
+        RingTime::now()
     }
 
     #[test]
@@ -407,7 +475,7 @@ endpoint = PJSIP/bob
         let r = registry();
         let g: GroupNumber = "*101".parse().unwrap();
         assert_eq!(
-            r.on_leg(&leg("u1", "PJSIP/alice-00000001"), Instant::now()),
+            r.on_leg(&leg("u1", "PJSIP/alice-00000001"), now(), || false),
             LegChange::CallRinging(g)
         );
         assert_eq!(r.ringing_in(&g), 1);
@@ -423,17 +491,17 @@ endpoint = PJSIP/bob
             ringing: false,
             ..leg("u1", "PJSIP/alice-00000001")
         };
-        assert_eq!(r.on_leg(&stopped, Instant::now()), LegChange::Ignored);
+        assert_eq!(r.on_leg(&stopped, now(), || false), LegChange::Ignored);
     }
 
     #[test]
     fn only_legs_of_grouped_users_may_be_tracked() {
         let r = registry();
-        assert!(r.may_track("PJSIP/alice-00000001"));
-        assert!(r.may_track("PJSIP/alice-desk-0000000a"));
-        assert!(!r.may_track("PJSIP/bob-00000001"), "bob has no group");
-        assert!(!r.may_track("PJSIP/dave-00000001"), "nobody's device");
-        assert!(!r.may_track("Local/2001@internal-00000001;2"));
+        assert!(r.may_track("PJSIP/alice"));
+        assert!(r.may_track("pjsip/alice-desk"));
+        assert!(!r.may_track("PJSIP/bob"), "bob has no group");
+        assert!(!r.may_track("PJSIP/dave"), "nobody's device");
+        assert!(!r.may_track(""));
     }
 
     #[test]
@@ -443,11 +511,11 @@ endpoint = PJSIP/bob
         assert_eq!(r.begin("", &picker("x")), Err(Failure::Invalid));
         assert_eq!(r.begin("*101", &picker("x")), Err(Failure::NoCall));
         assert_eq!(
-            r.on_leg(&leg("u1", "PJSIP/dave-00000001"), Instant::now()),
+            r.on_leg(&leg("u1", "PJSIP/dave-00000001"), now(), || false),
             LegChange::Ignored
         );
         assert_eq!(
-            r.on_leg(&leg("u2", "PJSIP/bob-00000001"), Instant::now()),
+            r.on_leg(&leg("u2", "PJSIP/bob-00000001"), now(), || false),
             LegChange::Ignored,
             "bob has no group"
         );
@@ -456,11 +524,11 @@ endpoint = PJSIP/bob
     #[test]
     fn exclusions_are_never_tracked() {
         let r = registry();
-        let now = Instant::now();
+        let now = now();
         let name = "PJSIP/alice-00000001";
         let cases = [
             LegEvent {
-                exten: "4255550100",
+                dialed: "4255550100",
                 ..leg("a", name)
             },
             LegEvent {
@@ -468,28 +536,39 @@ endpoint = PJSIP/bob
                 ..leg("b", name)
             },
             LegEvent {
-                excluded: true,
-                ..leg("c", name)
-            },
-            LegEvent {
-                appl: "AppQueue",
+                origin: Origin::Queue,
                 ..leg("d", name)
             },
             LegEvent {
-                appl: "",
+                origin: Origin::Other,
                 ..leg("e", name)
             },
         ];
         for case in &cases {
-            assert_eq!(r.on_leg(case, now), LegChange::Ignored, "{case:?}");
+            let asked = std::cell::Cell::new(false);
+            let change = r.on_leg(case, now, || {
+                asked.set(true);
+                false
+            });
+            assert_eq!(change, LegChange::Ignored, "{case:?}");
+            assert!(!asked.get(), "the host is not asked about {case:?}");
         }
+        // The host's own mark, asked once and only for a leg no rule excludes.
+        let asked = std::cell::Cell::new(0);
+        let marked = r.on_leg(&leg("c", name), now, || {
+            asked.set(asked.get() + 1);
+            true
+        });
+        assert_eq!((marked, asked.get()), (LegChange::Ignored, 1));
+        let other = r.on_leg(&leg("f", "PJSIP/dave-00000001"), now, || panic!("asked"));
+        assert_eq!(other, LegChange::Ignored);
         assert_eq!(r.ringing_in(&"*101".parse().unwrap()), 0);
     }
 
     #[test]
     fn pickup_by_members() {
         let r = registry();
-        r.on_leg(&leg("u1", "PJSIP/carol-00000001"), Instant::now());
+        r.on_leg(&leg("u1", "PJSIP/carol-00000001"), now(), || false);
         assert_eq!(
             r.begin("*102", &picker("PJSIP/bob-00000002")),
             Err(Failure::Denied)
@@ -500,7 +579,7 @@ endpoint = PJSIP/bob
     #[test]
     fn release_keeps_the_call_for_others() {
         let r = registry();
-        r.on_leg(&leg("u1", "PJSIP/alice-00000001"), Instant::now());
+        r.on_leg(&leg("u1", "PJSIP/alice-00000001"), now(), || false);
         let claim = r.begin("*101", &picker("p")).unwrap();
         r.release(&claim, Failure::Failed);
         assert_eq!(r.begin("*101", &picker("p")).unwrap().id, claim.id);
@@ -510,7 +589,7 @@ endpoint = PJSIP/bob
     #[test]
     fn reload_regroups_ringing_calls() {
         let r = registry();
-        r.on_leg(&leg("u1", "PJSIP/alice-00000001"), Instant::now());
+        r.on_leg(&leg("u1", "PJSIP/alice-00000001"), now(), || false);
         let moved = CONF.replace("group = *101", "group = *103");
         r.replace_config(Config::from_sections(&sections_from_text("t.conf", &moved)).unwrap());
         assert_eq!(r.ringing_in(&"*101".parse().unwrap()), 0);
@@ -524,7 +603,7 @@ endpoint = PJSIP/bob
         let mut published = Vec::new();
         r.update_lamps([g], |g, on| published.push((*g, on)));
         assert!(published.is_empty(), "nothing rings: the lamp stays off");
-        r.on_leg(&leg("u1", "PJSIP/alice-00000001"), Instant::now());
+        r.on_leg(&leg("u1", "PJSIP/alice-00000001"), now(), || false);
         r.update_lamps([g], |g, on| published.push((*g, on)));
         r.update_lamps([g], |g, on| published.push((*g, on)));
         assert_eq!(published, [(g, true)]);
@@ -537,7 +616,7 @@ endpoint = PJSIP/bob
     #[test]
     fn runtime_assignments_move_users_and_their_calls() {
         let r = registry();
-        r.on_leg(&leg("u1", "PJSIP/alice-00000001"), Instant::now());
+        r.on_leg(&leg("u1", "PJSIP/alice-00000001"), now(), || false);
         assert!(r.set_user("alice", "*150").is_ok());
         assert_eq!(r.ringing_in(&"*101".parse().unwrap()), 0);
         assert_eq!(r.ringing_in(&"*150".parse().unwrap()), 1);

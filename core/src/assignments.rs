@@ -1,15 +1,13 @@
 //! Runtime group assignments: what `grouppickup set user` and `clear user`
-//! (CLI or AMI) changed, on top of the configuration file. They are kept in
-//! Asterisk's database (family [`DB_FAMILY`], key = user) so they survive a
-//! restart; the adapter reads and writes the database, this file decides.
+//! (CLI or management interface) changed, on top of the configuration file.
+//! The host keeps them in a store of its own (key = user, value = what
+//! [`Assignment::db_value`] gives) so they survive a restart; the adapter
+//! reads and writes the store, this file decides.
 
 use super::config::Config;
 use super::number::GroupNumber;
 use super::quote::quote;
 use std::collections::BTreeMap;
-
-/// The AstDB family the assignments live in.
-pub const DB_FAMILY: &str = "grouppickup";
 
 /// The stored value of a user taken out of every group.
 const CLEARED: &str = "none";
@@ -23,7 +21,7 @@ pub enum Assignment {
 }
 
 impl Assignment {
-    /// The value stored in the AstDB.
+    /// The value kept in the host's store.
     pub fn db_value(&self) -> String {
         match self {
             Assignment::Group(n) => n.to_string(),
@@ -50,7 +48,7 @@ impl Assignment {
     }
 }
 
-/// A change for the adapter to write to the AstDB.
+/// A change for the adapter to write to the host's store.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Persist {
     Put { user: String, value: String },
@@ -72,9 +70,11 @@ impl Assignments {
         self.by_user.is_empty()
     }
 
-    /// Reads the stored entries; an entry that cannot be read is reported and
-    /// skipped (and stays in the database for the administrator to see).
+    /// Reads the stored entries; an entry that cannot be read is reported,
+    /// under `store` (where it is, e.g. `AstDB /grouppickup`), and skipped
+    /// (it stays in the store for the administrator to see).
     pub fn from_db<'a>(
+        store: &str,
         entries: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> (Assignments, Vec<String>) {
         let mut assignments = Assignments::default();
@@ -84,9 +84,7 @@ impl Assignments {
                 Ok(a) => {
                     assignments.by_user.insert(user.to_string(), a);
                 }
-                Err(e) => {
-                    problems.push(format!("AstDB /{DB_FAMILY}/{}: {e}; ignored", quote(user)))
-                }
+                Err(e) => problems.push(format!("{store}/{}: {e}; ignored", quote(user))),
             }
         }
         (assignments, problems)
@@ -226,7 +224,8 @@ endpoint = PJSIP/bob
 
     #[test]
     fn stored_entries_survive_a_file_that_no_longer_allows_them() {
-        let (a, problems) = Assignments::from_db([("bob", "*150"), ("x", "garbage")]);
+        let (a, problems) =
+            Assignments::from_db("AstDB /grouppickup", [("bob", "*150"), ("x", "garbage")]);
         assert_eq!(problems.len(), 1);
         assert!(problems[0].contains("/grouppickup/x"), "{problems:?}");
         let narrower = CONF.replace("end = *199", "end = *120");

@@ -79,7 +79,7 @@ pub enum Source {
     /// `group =` in the configuration file (or its absence).
     #[default]
     File,
-    /// `grouppickup set user` / `clear user`, kept in the AstDB.
+    /// `grouppickup set user` / `clear user`, kept in the host's store.
     Runtime,
 }
 
@@ -87,7 +87,7 @@ impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Source::File => "configuration file",
-            Source::Runtime => "runtime (AstDB)",
+            Source::Runtime => "runtime",
         })
     }
 }

@@ -4,14 +4,23 @@
 
 use super::packed::Packed;
 
-/// A leg's uniqueid and channel name.
+/// A leg's id and name.
 type Stored = Packed<1>;
 
 /// One channel towards one device, seen inside the index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LegRef<'a> {
-    pub uniqueid: &'a str,
+    pub id: &'a str,
     pub name: &'a str,
+}
+
+impl LegRef<'_> {
+    pub fn to_leg(self) -> super::ringing::Leg {
+        super::ringing::Leg {
+            id: self.id.to_string(),
+            name: self.name.to_string(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -22,20 +31,20 @@ pub enum Legs {
     Many(Vec<Stored>),
 }
 
-fn stored(uniqueid: &str, name: &str) -> Stored {
-    Packed::new(&[uniqueid, name])
+fn stored(id: &str, name: &str) -> Stored {
+    Packed::new(&[id, name])
 }
 
 fn view(leg: &Stored) -> LegRef<'_> {
     LegRef {
-        uniqueid: leg.part(0),
+        id: leg.part(0),
         name: leg.part(1),
     }
 }
 
 impl Legs {
-    pub fn new(uniqueid: &str, name: &str) -> Legs {
-        Legs::One(stored(uniqueid, name))
+    pub fn new(id: &str, name: &str) -> Legs {
+        Legs::One(stored(id, name))
     }
 
     fn slice(&self) -> &[Stored] {
@@ -49,12 +58,12 @@ impl Legs {
         self.slice().iter().map(view)
     }
 
-    pub fn contains(&self, uniqueid: &str) -> bool {
-        self.slice().iter().any(|l| l.part(0) == uniqueid)
+    pub fn contains(&self, id: &str) -> bool {
+        self.slice().iter().any(|l| l.part(0) == id)
     }
 
-    pub fn push(&mut self, uniqueid: &str, name: &str) {
-        let leg = stored(uniqueid, name);
+    pub fn push(&mut self, id: &str, name: &str) {
+        let leg = stored(id, name);
         match std::mem::replace(self, Legs::Many(Vec::new())) {
             Legs::One(first) => *self = Legs::Many(vec![first, leg]),
             Legs::Many(mut legs) => {
@@ -66,28 +75,28 @@ impl Legs {
 
     /// A known leg rang again, perhaps under a new channel name (a
     /// masquerade renames channels).
-    pub fn rename(&mut self, uniqueid: &str, name: &str) {
+    pub fn rename(&mut self, id: &str, name: &str) {
         let legs = match self {
             Legs::One(leg) => std::slice::from_mut(leg),
             Legs::Many(legs) => legs.as_mut_slice(),
         };
-        if let Some(leg) = legs.iter_mut().find(|l| l.part(0) == uniqueid) {
+        if let Some(leg) = legs.iter_mut().find(|l| l.part(0) == id) {
             if leg.part(1) != name {
-                *leg = stored(uniqueid, name);
+                *leg = stored(id, name);
             }
         }
     }
 
     /// Removes a leg; returns false when none is left.
-    pub fn remove(&mut self, uniqueid: &str) -> bool {
+    pub fn remove(&mut self, id: &str) -> bool {
         match self {
-            Legs::One(leg) if leg.part(0) == uniqueid => {
+            Legs::One(leg) if leg.part(0) == id => {
                 *self = Legs::Many(Vec::new());
                 false
             }
             Legs::One(_) => true,
             Legs::Many(legs) => {
-                if let Some(at) = legs.iter().position(|l| l.part(0) == uniqueid) {
+                if let Some(at) = legs.iter().position(|l| l.part(0) == id) {
                     legs.remove(at);
                 }
                 if legs.len() == 1 {
@@ -105,7 +114,7 @@ mod tests {
     use super::*;
 
     fn uniqueids(legs: &Legs) -> Vec<&str> {
-        legs.iter().map(|l| l.uniqueid).collect()
+        legs.iter().map(|l| l.id).collect()
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! Everything that can be decided without Asterisk: group numbers and
-//! ranges, the configuration model, the ringing-call index and pickup
-//! arbitration. No FFI here; `cargo test` covers it.
+//! Everything about Group Call Pickup that can be decided without a PBX:
+//! group numbers and ranges, the configuration model, the ringing registry
+//! (a trait, with the in-memory index of one server), the pickup procedure
+//! against a small host trait, and policy. No FFI and no host's words here;
+//! `cargo test -p grouppickup-core` covers it on a machine with no PBX.
 
-pub mod ami;
 pub mod arbiter;
 pub mod assignments;
 pub mod config;
@@ -16,10 +17,12 @@ mod model_tests;
 pub mod notify;
 pub mod number;
 pub mod packed;
-pub mod patterns;
+pub mod pickup;
 pub mod queue;
 pub mod quote;
 pub mod ranges;
+pub mod registry;
+pub mod ring_time;
 pub mod ringing;
 pub mod short_key;
 pub mod stats;

@@ -4,16 +4,17 @@
 //! replays random sequences of what Asterisk and pickers do — legs ringing,
 //! callees answering, callers hanging up, pickups that succeed, find the call
 //! gone or give it back, reloads that move users between groups — and after
-//! every step the real [`Registry`] must answer and look exactly like the
-//! model. A second test lets several threads hammer one `Registry` and checks
+//! every step the real [`Arbiter`] must answer and look exactly like the
+//! model. A second test lets several threads hammer one `Arbiter` and checks
 //! what must hold whatever the interleaving: a call is held by at most one
 //! picker, is never claimed after it was picked, the call handed out is the
 //! oldest eligible one of its group, and nothing is left once every leg has
 //! stopped.
 
-use super::arbiter::{LegChange, LegEvent, Picker, Registry};
+use super::arbiter::{Arbiter, LegChange, LegEvent, Origin, Picker};
 use super::config::Config;
 use super::number::GroupNumber;
+use super::ring_time::RingTime;
 use super::ringing::{CallId, Claim};
 use super::stats::{Failure, StatsSnapshot};
 use proptest::prelude::*;
@@ -21,7 +22,6 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::Instant;
 
 /// Users u0..u4, each with two devices: PJSIP/uN and PJSIP/uN-desk.
 const USERS: usize = 5;
@@ -114,27 +114,29 @@ fn channel(user: usize, caller: usize, slot: usize) -> String {
 
 fn leg_event<'a>(uid: &'a str, name: &'a str, linkedid: &'a str, ringing: bool) -> LegEvent<'a> {
     LegEvent {
-        uniqueid: uid,
+        leg: uid,
         name,
-        linkedid,
+        device: super::test_support::device_of(name),
+        call: linkedid,
         caller_number: "100",
         caller_name: "Caller",
-        appl: "AppDial",
-        exten: "2000",
+        origin: Origin::Dial,
+        dialed: "2000",
         ringing,
-        excluded: false,
     }
 }
 
 /// A picker's channel: one of the users' phones, or USERS for a phone
 /// that belongs to nobody.
 fn picker(p: usize) -> Picker {
+    let device = if p < USERS {
+        format!("PJSIP/u{p}")
+    } else {
+        "PJSIP/stranger".to_string()
+    };
     Picker {
-        channel: if p < USERS {
-            format!("PJSIP/u{p}-000000ff")
-        } else {
-            "PJSIP/stranger-000000ff".to_string()
-        },
+        name: format!("{device}-000000ff"),
+        device: Some(device),
     }
 }
 
@@ -221,6 +223,8 @@ struct ModelCall {
     /// Uniqueids, in the order they rang.
     legs: Vec<String>,
     claimed: bool,
+    /// The user is in no group now: the call is kept but not offered.
+    parked: bool,
 }
 
 /// The reference: calls in ring order, looked up by scanning.
@@ -262,6 +266,7 @@ impl Model {
             group,
             legs: vec![uid],
             claimed: false,
+            parked: false,
         });
         self.next_id += 1;
         self.stats.calls_tracked += 1;
@@ -301,7 +306,7 @@ impl Model {
         match self
             .calls
             .iter_mut()
-            .filter(|c| c.group == *group && !c.claimed)
+            .filter(|c| c.group == *group && !c.claimed && !c.parked)
             .min_by_key(|c| c.id)
         {
             Some(call) => {
@@ -341,13 +346,12 @@ impl Model {
     fn reload(&mut self, assign: [Assign; USERS]) {
         self.assign = assign;
         let groups: Vec<Option<GroupNumber>> = (0..USERS).map(|u| self.group_of(u)).collect();
-        self.calls.retain_mut(|c| match groups[c.user] {
-            Some(group) => {
+        for c in &mut self.calls {
+            c.parked = groups[c.user].is_none();
+            if let Some(group) = groups[c.user] {
                 c.group = group;
-                true
             }
-            None => false,
-        });
+        }
     }
 }
 
@@ -355,10 +359,10 @@ fn assert_claim_matches(claim: &Claim, call: &ModelCall) {
     assert_eq!(claim.id, call.id);
     assert_eq!(claim.group, call.group);
     assert_eq!(claim.user, format!("u{}", call.user));
-    let legs: Vec<&str> = claim.legs.iter().map(|l| l.uniqueid.as_str()).collect();
+    let legs: Vec<&str> = claim.legs.iter().map(|l| l.id.as_str()).collect();
     assert_eq!(legs, call.legs, "legs of call {}", call.id);
     for leg in &claim.legs {
-        let (caller, rest) = leg.uniqueid.split_once('.').unwrap();
+        let (caller, rest) = leg.id.split_once('.').unwrap();
         let (user, slot) = rest.split_once('.').unwrap();
         assert_eq!(
             leg.name,
@@ -372,23 +376,26 @@ fn assert_claim_matches(claim: &Claim, call: &ModelCall) {
 }
 
 /// The registry, seen from outside, is exactly the model.
-fn assert_same(registry: &Registry, model: &Model) {
-    registry.with_index(|ix| {
-        let seen: Vec<(CallId, String, String, GroupNumber, Vec<String>, bool)> = ix
+type Seen = (CallId, String, String, GroupNumber, Vec<String>, bool, bool);
+
+fn assert_same(registry: &Arbiter, model: &Model) {
+    registry.inspect(|ix| {
+        let seen: Vec<Seen> = ix
             .all()
             .iter()
             .map(|c| {
                 (
                     c.id,
                     c.user().to_string(),
-                    c.linkedid().to_string(),
+                    c.call_key().to_string(),
                     c.group,
-                    c.legs().map(|l| l.uniqueid.to_string()).collect(),
+                    c.legs().map(|l| l.id.to_string()).collect(),
                     c.claimed,
+                    c.parked,
                 )
             })
             .collect();
-        let expected: Vec<(CallId, String, String, GroupNumber, Vec<String>, bool)> = model
+        let expected: Vec<Seen> = model
             .calls
             .iter()
             .map(|c| {
@@ -399,6 +406,7 @@ fn assert_same(registry: &Registry, model: &Model) {
                     c.group,
                     c.legs.clone(),
                     c.claimed,
+                    c.parked,
                 )
             })
             .collect();
@@ -415,7 +423,7 @@ fn assert_same(registry: &Registry, model: &Model) {
         let pickable = model
             .calls
             .iter()
-            .filter(|c| c.group == group && !c.claimed)
+            .filter(|c| c.group == group && !c.claimed && !c.parked)
             .count();
         assert_eq!(
             registry.ringing_in(&group),
@@ -429,28 +437,30 @@ fn assert_same(registry: &Registry, model: &Model) {
 }
 
 fn run(initial: [Assign; USERS], ops: &[Op]) {
-    let registry = Registry::new(config(&initial));
+    let registry = Arbiter::new(config(&initial));
+    // Every leg rings at the same instant: calls are then numbered in the
+    // order they rang, from that instant's microsecond on.
+    let now = RingTime(1_000_000);
     let mut model = Model {
         assign: initial,
         calls: Vec::new(),
-        next_id: 0,
+        next_id: now.as_micros(),
         stats: StatsSnapshot::default(),
     };
     let mut held: Vec<Claim> = Vec::new();
-    let now = Instant::now();
     for (step, op) in ops.iter().enumerate() {
         let context = format!("step {step}: {op:?}");
         match *op {
             Op::Ring { user, caller, slot } => {
                 let (uid, name) = (uniqueid(user, caller, slot), channel(user, caller, slot));
                 let linkedid = format!("L{caller}");
-                let got = registry.on_leg(&leg_event(&uid, &name, &linkedid, true), now);
+                let got = registry.on_leg(&leg_event(&uid, &name, &linkedid, true), now, || false);
                 assert_eq!(got, model.ring(user, caller, slot), "{context}");
             }
             Op::StopLeg { user, caller, slot } => {
                 let (uid, name) = (uniqueid(user, caller, slot), channel(user, caller, slot));
                 let linkedid = format!("L{caller}");
-                let got = registry.on_leg(&leg_event(&uid, &name, &linkedid, false), now);
+                let got = registry.on_leg(&leg_event(&uid, &name, &linkedid, false), now, || false);
                 assert_eq!(got, model.stop(&uid), "{context}");
             }
             Op::Answer { user, caller, slot } => {
@@ -458,7 +468,8 @@ fn run(initial: [Assign; USERS], ops: &[Op]) {
                 let linkedid = format!("L{caller}");
                 for s in [slot, 1 - slot] {
                     let (uid, name) = (uniqueid(user, caller, s), channel(user, caller, s));
-                    let got = registry.on_leg(&leg_event(&uid, &name, &linkedid, false), now);
+                    let got =
+                        registry.on_leg(&leg_event(&uid, &name, &linkedid, false), now, || false);
                     assert_eq!(got, model.stop(&uid), "{context}");
                 }
             }
@@ -466,7 +477,8 @@ fn run(initial: [Assign; USERS], ops: &[Op]) {
                 let linkedid = format!("L{caller}");
                 for s in 0..2 {
                     let (uid, name) = (uniqueid(user, caller, s), channel(user, caller, s));
-                    let got = registry.on_leg(&leg_event(&uid, &name, &linkedid, false), now);
+                    let got =
+                        registry.on_leg(&leg_event(&uid, &name, &linkedid, false), now, || false);
                     assert_eq!(got, model.stop(&uid), "{context}");
                 }
             }
@@ -529,13 +541,13 @@ fn run(initial: [Assign; USERS], ops: &[Op]) {
             for slot in 0..2 {
                 let (uid, name) = (uniqueid(user, caller, slot), channel(user, caller, slot));
                 let linkedid = format!("L{caller}");
-                let got = registry.on_leg(&leg_event(&uid, &name, &linkedid, false), now);
+                let got = registry.on_leg(&leg_event(&uid, &name, &linkedid, false), now, || false);
                 assert_eq!(got, model.stop(&uid));
             }
         }
     }
     assert_same(&registry, &model);
-    assert!(registry.with_index(|ix| ix.is_empty() && ix.leg_count() == 0));
+    assert!(registry.inspect(|ix| ix.is_empty() && ix.leg_count() == 0));
 }
 
 proptest! {
@@ -670,7 +682,7 @@ fn hammer(check_group_after_reload: bool) {
         [Group(0), Group(0), Group(1), Group(1), Group(4)],
         [Group(1), Group(0), Group(0), Group(1), Group(4)],
     ];
-    let registry = Registry::new(config(&configs[0]));
+    let registry = Arbiter::new(config(&configs[0]));
     let ledger = Mutex::new(Ledger::default());
     // Even while no reload is under way; odd during one.
     let reloads = AtomicU64::new(0);
@@ -705,17 +717,18 @@ fn hammer(check_group_after_reload: bool) {
                             };
                             let change = registry.on_leg(
                                 &leg_event(&uid, &name, &linkedid, true),
-                                Instant::now(),
+                                RingTime::now(),
+                                || false,
                             );
                             let settled = reloads.load(Ordering::Acquire);
                             // A call that starts ringing while a reload moves
                             // its user must end up in the user's new group:
                             // when no reload ran since this ring returned, the
                             // call sits in the group of the config in force.
-                            let filed = registry.with_index(|ix| {
+                            let filed = registry.inspect(|ix| {
                                 ix.all()
                                     .iter()
-                                    .find(|c| c.legs().any(|l| l.uniqueid == uid))
+                                    .find(|c| c.legs().any(|l| l.id == uid))
                                     .map(|c| c.group)
                             });
                             let wanted = registry.config().users[&format!("u{user}")].group;
@@ -739,13 +752,13 @@ fn hammer(check_group_after_reload: bool) {
                         }
                     } else if !live.is_empty() {
                         let (uid, name, linkedid) = live.swap_remove(rng.below(live.len()));
-                        registry.on_leg(&leg_event(&uid, &name, &linkedid, false), Instant::now());
+                        registry.on_leg(&leg_event(&uid, &name, &linkedid, false), RingTime::now(), || false);
                     }
                     // Calls ring for a while in real life: let the pickers in.
                     std::thread::yield_now();
                 }
                 for (uid, name, linkedid) in live {
-                    registry.on_leg(&leg_event(&uid, &name, &linkedid, false), Instant::now());
+                    registry.on_leg(&leg_event(&uid, &name, &linkedid, false), RingTime::now(), || false);
                 }
             }));
         }
@@ -778,7 +791,7 @@ fn hammer(check_group_after_reload: bool) {
                     // Oldest first: any older call of the same group that is
                     // unclaimed now and was never claimed was pickable when
                     // this claim was made, unless a reload moved it meanwhile.
-                    let older: Vec<CallId> = registry.with_index(|ix| {
+                    let older: Vec<CallId> = registry.inspect(|ix| {
                         ix.all()
                             .iter()
                             .filter(|c| c.group == claim.group && !c.claimed && c.id < claim.id)
@@ -852,7 +865,7 @@ fn hammer(check_group_after_reload: bool) {
         &ledger.violations[..ledger.violations.len().min(5)]
     );
     // Every leg stopped and every picker done: nothing stale.
-    registry.with_index(|ix| {
+    registry.inspect(|ix| {
         assert!(
             ix.is_empty() && ix.leg_count() == 0,
             "left behind: {:?}",

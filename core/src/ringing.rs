@@ -1,7 +1,7 @@
-//! The index of ringing calls: per group, the pickable calls in the order they
-//! first rang. A call is one caller ringing one user; the legs are that call's
-//! channels towards the user's devices (several when the user's phones ring
-//! simultaneously).
+//! The in-memory ringing registry: per group, the pickable calls in the order
+//! they first rang. A call is one caller ringing one user; the legs are that
+//! call's channels towards the user's devices (several when the user's phones
+//! ring simultaneously).
 //!
 //! Every operation is a hash lookup or an ordered-set operation on one group:
 //! nothing here grows with the number of channels in the system.
@@ -13,31 +13,37 @@ use super::legs::Legs;
 use super::number::GroupNumber;
 use super::packed::Packed;
 use super::queue::Queue;
+use super::registry::{CallView, RingingRegistry};
+use super::ring_time::RingTime;
 use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 use std::sync::Arc;
-use std::time::Instant;
 
-/// One channel towards one device, as Asterisk names it.
+/// One leg of a call towards one device: the host's unique id of it, and
+/// its name (what the host shows and finds it by).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Leg {
-    pub uniqueid: String,
+    pub id: String,
     pub name: String,
 }
 
-/// Ring order: the sequence number the call got when it first rang.
+/// A call's identity and ring order at once: the microsecond it first rang
+/// (a [`RingTime`]), made unique by moving a tie one microsecond on.
 pub type CallId = u64;
 
 #[derive(Clone, Debug)]
 pub struct RingingCall {
     pub id: CallId,
     pub group: GroupNumber,
-    pub since: Instant,
     /// A picker holds this call right now; it is not offered to others.
     pub claimed: bool,
+    /// Its user is in no group at the moment (cleared, or a reload took the
+    /// group away): kept, unoffered, so it is pickable again, in its ring
+    /// position, as soon as the user is in a group again.
+    pub parked: bool,
     /// Shared with the configuration: no copy per call.
     user: Arc<str>,
-    /// Linkedid, caller number, caller name.
+    /// Call key, caller number, caller name.
     text: Packed<2>,
     legs: Legs,
 }
@@ -47,8 +53,12 @@ impl RingingCall {
         &self.user
     }
 
-    /// Asterisk's linkedid: the same for every leg of one caller's call.
-    pub fn linkedid(&self) -> &str {
+    pub fn rang_at(&self) -> RingTime {
+        RingTime(self.id)
+    }
+
+    /// The host's key of the caller's call: the same for every leg of it.
+    pub fn call_key(&self) -> &str {
         self.text.part(0)
     }
 
@@ -66,14 +76,16 @@ impl RingingCall {
     }
 }
 
-/// A ringing leg as learnt from Asterisk, already matched to a user.
+/// A ringing leg as learnt from the host, already matched to a user.
 #[derive(Clone, Debug)]
 pub struct RingingLeg<'a> {
-    pub uniqueid: &'a str,
+    /// The host's unique id of the leg.
+    pub id: &'a str,
     pub name: &'a str,
     pub user: &'a Arc<str>,
     pub group: GroupNumber,
-    pub linkedid: &'a str,
+    /// The host's key of the caller's call (shared by all its legs).
+    pub call: &'a str,
     pub caller_number: &'a str,
     pub caller_name: &'a str,
 }
@@ -87,7 +99,7 @@ pub struct Claim {
     pub caller_number: String,
     pub caller_name: String,
     pub legs: Vec<Leg>,
-    pub since: Instant,
+    pub rang_at: RingTime,
 }
 
 /// What [`RingingIndex::stop`] did.
@@ -105,11 +117,11 @@ pub enum Stopped {
 /// makes every key collide.
 #[derive(Default, Debug)]
 pub struct RingingIndex<S = FastState> {
-    next_id: CallId,
+    last_id: CallId,
     calls: FastMap<CallId, RingingCall>,
-    /// By the hash of (user, linkedid).
+    /// By the hash of (user, call key).
     by_call: HashedIds,
-    /// By the hash of the leg's uniqueid.
+    /// By the hash of the leg's id.
     by_leg: HashedIds,
     /// Pickable (unclaimed) calls per group, oldest first.
     queues: FastMap<GroupNumber, Queue>,
@@ -123,50 +135,50 @@ impl RingingIndex {
 }
 
 impl<S: BuildHasher> RingingIndex<S> {
-    /// A call is one (user, linkedid), but only the linkedid is hashed:
+    /// A call is one (user, call key), but only the call key is hashed:
     /// the user's name is then not read for a leg that starts a new call.
     /// A caller ringing several users gives calls with one key; they are
     /// told apart by their user.
-    fn call_key(&self, linkedid: &str) -> u64 {
-        self.keys.hash_one(linkedid)
+    fn call_key(&self, call: &str) -> u64 {
+        self.keys.hash_one(call)
     }
 
-    fn leg_key(&self, uniqueid: &str) -> u64 {
-        self.keys.hash_one(uniqueid)
+    fn leg_key(&self, leg: &str) -> u64 {
+        self.keys.hash_one(leg)
     }
 
-    fn call_of_leg(&self, key: u64, uniqueid: &str) -> Option<CallId> {
+    fn call_of_leg(&self, key: u64, leg: &str) -> Option<CallId> {
         self.by_leg.find(key, |id| {
-            self.calls
-                .get(&id)
-                .is_some_and(|c| c.legs.contains(uniqueid))
+            self.calls.get(&id).is_some_and(|c| c.legs.contains(leg))
         })
     }
 
     /// Records that a leg rings. Returns true when this started a new call
     /// (the first leg of that caller towards that user).
-    pub fn ring(&mut self, leg: RingingLeg<'_>, now: Instant) -> bool {
-        let leg_key = self.leg_key(leg.uniqueid);
-        if let Some(id) = self.call_of_leg(leg_key, leg.uniqueid) {
+    pub fn ring(&mut self, leg: RingingLeg<'_>, now: RingTime) -> bool {
+        let leg_key = self.leg_key(leg.id);
+        if let Some(id) = self.call_of_leg(leg_key, leg.id) {
             // A leg that rings again (a second 180) changes nothing.
             if let Some(call) = self.calls.get_mut(&id) {
-                call.legs.rename(leg.uniqueid, leg.name);
+                call.legs.rename(leg.id, leg.name);
             }
             return false;
         }
-        let call_key = self.call_key(leg.linkedid);
+        let call_key = self.call_key(leg.call);
         let known = self.by_call.find(call_key, |id| {
             self.calls
                 .get(&id)
-                .is_some_and(|c| same_user(&c.user, leg.user) && c.linkedid() == leg.linkedid)
+                .is_some_and(|c| same_user(&c.user, leg.user) && c.call_key() == leg.call)
         });
         if let Some(call) = known.and_then(|id| self.calls.get_mut(&id)) {
-            call.legs.push(leg.uniqueid, leg.name);
+            call.legs.push(leg.id, leg.name);
             self.by_leg.insert(leg_key, call.id);
             return false;
         }
-        let id = self.next_id;
-        self.next_id += 1;
+        // Ring order is the ring time; two calls in one microsecond (or a
+        // clock that stepped back) keep the order they came in.
+        let id = now.as_micros().max(self.last_id + 1);
+        self.last_id = id;
         self.by_leg.insert(leg_key, id);
         self.by_call.insert(call_key, id);
         self.enqueue(leg.group, id);
@@ -175,11 +187,11 @@ impl<S: BuildHasher> RingingIndex<S> {
             RingingCall {
                 id,
                 group: leg.group,
-                since: now,
                 claimed: false,
+                parked: false,
                 user: leg.user.clone(),
-                text: Packed::new(&[leg.linkedid, leg.caller_number, leg.caller_name]),
-                legs: Legs::new(leg.uniqueid, leg.name),
+                text: Packed::new(&[leg.call, leg.caller_number, leg.caller_name]),
+                legs: Legs::new(leg.id, leg.name),
             },
         );
         true
@@ -187,16 +199,16 @@ impl<S: BuildHasher> RingingIndex<S> {
 
     /// Records that a leg stopped ringing (answered, cancelled, hung up,
     /// picked up). The call goes when its last leg goes.
-    pub fn stop(&mut self, uniqueid: &str) -> Stopped {
-        let key = self.leg_key(uniqueid);
-        let Some(id) = self.call_of_leg(key, uniqueid) else {
+    pub fn stop(&mut self, leg: &str) -> Stopped {
+        let key = self.leg_key(leg);
+        let Some(id) = self.call_of_leg(key, leg) else {
             return Stopped::Unknown;
         };
         self.by_leg.remove(key, id);
         let Some(call) = self.calls.get_mut(&id) else {
             return Stopped::Unknown;
         };
-        if call.legs.remove(uniqueid) {
+        if call.legs.remove(leg) {
             return Stopped::Leg;
         }
         let group = call.group;
@@ -232,14 +244,8 @@ impl<S: BuildHasher> RingingIndex<S> {
             user: call.user().to_string(),
             caller_number: call.caller_number().to_string(),
             caller_name: call.caller_name().to_string(),
-            legs: call
-                .legs()
-                .map(|l| Leg {
-                    uniqueid: l.uniqueid.to_string(),
-                    name: l.name.to_string(),
-                })
-                .collect(),
-            since: call.since,
+            legs: call.legs().map(LegRef::to_leg).collect(),
+            rang_at: call.rang_at(),
         })
     }
 
@@ -255,34 +261,37 @@ impl<S: BuildHasher> RingingIndex<S> {
         if let Some(call) = self.calls.get_mut(&id) {
             if call.claimed {
                 call.claimed = false;
-                let group = call.group;
-                self.enqueue(group, id);
+                let (group, parked) = (call.group, call.parked);
+                if !parked {
+                    self.enqueue(group, id);
+                }
             }
         }
     }
 
-    /// Moves every call to the group `group_of` gives for its user, or drops
-    /// it when the user has no group any more (after a reload or a
-    /// re-assignment).
+    /// Moves every call to the group `group_of` gives for its user (after a
+    /// reload or a re-assignment). The call of a user left in no group is
+    /// parked, not forgotten: it keeps ringing at the user, and is offered
+    /// again, oldest first as before, once the user is in a group again.
     pub fn regroup(&mut self, group_of: impl Fn(&str) -> Option<GroupNumber>) {
         let ids: Vec<CallId> = self.calls.keys().copied().collect();
         for id in ids {
-            let (old, new, claimed) = {
+            let (old, parked, new, claimed) = {
                 let call = &self.calls[&id];
-                (call.group, group_of(&call.user), call.claimed)
+                (call.group, call.parked, group_of(&call.user), call.claimed)
             };
-            match new {
-                Some(group) if group == old => {}
-                Some(group) => {
-                    self.unqueue(&old, id);
-                    if let Some(call) = self.calls.get_mut(&id) {
-                        call.group = group;
-                    }
-                    if !claimed {
-                        self.enqueue(group, id);
-                    }
+            if !parked {
+                self.unqueue(&old, id);
+            }
+            let Some(call) = self.calls.get_mut(&id) else {
+                continue;
+            };
+            call.parked = new.is_none();
+            if let Some(group) = new {
+                call.group = group;
+                if !claimed {
+                    self.enqueue(group, id);
                 }
-                None => self.remove(id),
             }
         }
     }
@@ -297,11 +306,29 @@ impl<S: BuildHasher> RingingIndex<S> {
         self.queues.get(group).map_or(0, Queue::len)
     }
 
-    /// Every tracked call, oldest first.
+    /// Every tracked call, oldest first (parked ones too).
     pub fn all(&self) -> Vec<&RingingCall> {
         let mut calls: Vec<&RingingCall> = self.calls.values().collect();
         calls.sort_by_key(|c| c.id);
         calls
+    }
+
+    /// The calls ringing in a group now, claimed or not, oldest first.
+    pub fn snapshot(&self) -> Vec<CallView> {
+        self.all()
+            .into_iter()
+            .filter(|c| !c.parked)
+            .map(|c| CallView {
+                id: c.id,
+                group: c.group,
+                user: c.user().to_string(),
+                caller_number: c.caller_number().to_string(),
+                caller_name: c.caller_name().to_string(),
+                rang_at: c.rang_at(),
+                claimed: c.claimed,
+                legs: c.legs().map(LegRef::to_leg).collect(),
+            })
+            .collect()
     }
 
     pub fn len(&self) -> usize {
@@ -338,12 +365,52 @@ impl<S: BuildHasher> RingingIndex<S> {
             return;
         };
         for leg in call.legs() {
-            let key = self.leg_key(leg.uniqueid);
+            let key = self.leg_key(leg.id);
             self.by_leg.remove(key, id);
         }
-        let key = self.call_key(call.linkedid());
+        let key = self.call_key(call.call_key());
         self.by_call.remove(key, id);
-        self.unqueue(&call.group, id);
+        if !call.parked {
+            self.unqueue(&call.group, id);
+        }
+    }
+}
+
+impl<S: BuildHasher + Send> RingingRegistry for RingingIndex<S> {
+    fn ring(&mut self, leg: RingingLeg<'_>, now: RingTime) -> bool {
+        RingingIndex::ring(self, leg, now)
+    }
+
+    fn stop(&mut self, leg: &str) -> Stopped {
+        RingingIndex::stop(self, leg)
+    }
+
+    fn claim_oldest(&mut self, group: &GroupNumber) -> Option<Claim> {
+        RingingIndex::claim_oldest(self, group)
+    }
+
+    fn finish(&mut self, id: CallId) {
+        RingingIndex::finish(self, id)
+    }
+
+    fn release(&mut self, id: CallId) {
+        RingingIndex::release(self, id)
+    }
+
+    fn regroup(&mut self, group_of: &dyn Fn(&str) -> Option<GroupNumber>) {
+        RingingIndex::regroup(self, group_of)
+    }
+
+    fn count(&self, group: &GroupNumber) -> usize {
+        self.pickable_in(group)
+    }
+
+    fn groups(&self) -> Vec<GroupNumber> {
+        RingingIndex::groups(self).collect()
+    }
+
+    fn snapshot(&self) -> Vec<CallView> {
+        RingingIndex::snapshot(self)
     }
 }
 
@@ -367,19 +434,19 @@ mod tests {
         uid: &str,
         user: &str,
         group: &str,
-        linkedid: &str,
+        call: &str,
     ) -> bool {
         index.ring(
             RingingLeg {
-                uniqueid: uid,
+                id: uid,
                 name: &format!("PJSIP/{user}-{uid}"),
                 user: &Arc::from(user),
                 group: g(group),
-                linkedid,
+                call,
                 caller_number: "100",
                 caller_name: "Caller",
             },
-            Instant::now(),
+            RingTime::now(),
         )
     }
 
@@ -462,25 +529,69 @@ mod tests {
     }
 
     #[test]
-    fn regroup_moves_and_drops() {
+    fn regroup_moves_and_parks() {
         let mut ix = RingingIndex::new();
         ring(&mut ix, "1", "alice", "*101", "c1");
         ring(&mut ix, "2", "carol", "*101", "c2");
         ix.regroup(|user| (user == "alice").then(|| g("*102")));
-        assert_eq!(ix.len(), 1);
+        assert_eq!(ix.len(), 2);
         assert_eq!(ix.pickable_in(&g("*101")), 0);
         assert_eq!(ix.pickable_in(&g("*102")), 1);
-        assert_eq!(ix.leg_count(), 1);
+        assert_eq!(ix.leg_count(), 2);
     }
 
     #[test]
-    fn since_is_kept() {
+    fn ring_time_is_kept_and_orders_calls() {
         let mut ix = RingingIndex::new();
-        let start = Instant::now();
+        let start = RingTime::now();
         ring(&mut ix, "1", "alice", "*101", "c1");
         std::thread::sleep(Duration::from_millis(2));
         let claim = ix.claim_oldest(&g("*101")).unwrap();
-        assert!(claim.since >= start && claim.since.elapsed() >= Duration::from_millis(2));
+        assert!(claim.rang_at >= start);
+        assert!(claim.rang_at.elapsed_at(RingTime::now()) >= Duration::from_millis(2));
+        // Calls in the same microsecond, or after the clock stepped back,
+        // keep the order they rang in.
+        let carol: Arc<str> = Arc::from("carol");
+        let leg = |id: &'static str, call: &'static str| RingingLeg {
+            id,
+            name: id,
+            user: &carol,
+            group: g("*102"),
+            call,
+            caller_number: "",
+            caller_name: "",
+        };
+        let t = RingTime(1_000);
+        ix.ring(leg("a", "ca"), t);
+        ix.ring(leg("b", "cb"), t);
+        ix.ring(leg("c", "cc"), RingTime(10));
+        let order: Vec<String> = std::iter::from_fn(|| ix.claim_oldest(&g("*102")))
+            .map(|c| c.legs[0].id.clone())
+            .collect();
+        assert_eq!(order, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_user_out_of_every_group_keeps_its_calls_parked() {
+        let mut ix = RingingIndex::new();
+        ring(&mut ix, "1", "alice", "*101", "c1");
+        ring(&mut ix, "2", "carol", "*101", "c2");
+        ring(&mut ix, "3", "alice", "*101", "c3");
+        ix.regroup(|user| (user != "alice").then(|| g("*101")));
+        assert_eq!(ix.pickable_in(&g("*101")), 1);
+        assert_eq!(ix.snapshot().len(), 1, "parked calls are not shown");
+        // A parked call that stops ringing is forgotten as any other.
+        assert_eq!(ix.stop("3"), Stopped::Call(g("*101")));
+        ix.regroup(|_| Some(g("*105")));
+        let first = ix.claim_oldest(&g("*105")).unwrap();
+        assert_eq!(first.user, "alice", "alice's call rang first");
+        assert_eq!(ix.claim_oldest(&g("*105")).unwrap().user, "carol");
+        // Parked while claimed: a release does not offer it.
+        ix.regroup(|_| None);
+        ix.release(first.id);
+        assert_eq!(ix.pickable_in(&g("*105")), 0);
+        ix.regroup(|_| Some(g("*105")));
+        assert_eq!(ix.pickable_in(&g("*105")), 1);
     }
 
     /// Every key hashes alike, so every lookup has to tell calls apart by
@@ -521,8 +632,8 @@ mod tests {
                 seen.push(format!("stop {uid} {:?}", ix.stop(uid)));
             }
             while let Some(c) = ix.claim_oldest(&g("*101")) {
-                let legs: Vec<&str> = c.legs.iter().map(|l| l.uniqueid.as_str()).collect();
-                seen.push(format!("claim {} {} {legs:?}", c.id, c.user));
+                let legs: Vec<&str> = c.legs.iter().map(|l| l.id.as_str()).collect();
+                seen.push(format!("claim {} {legs:?}", c.user));
                 ix.finish(c.id);
             }
             seen.push(format!("left {} {}", ix.len(), ix.leg_count()));

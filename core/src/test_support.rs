@@ -1,20 +1,26 @@
-//! What the core's unit tests share: a registry built from configuration
-//! text, and a leg ringing the way Dial() rings it.
+//! What the core's unit tests share: an arbiter built from configuration
+//! text, and a leg ringing the way an ordinary dial rings it.
 
-use super::arbiter::{LegEvent, Registry};
+use super::arbiter::{Arbiter, LegEvent, Origin};
 use super::config::{sections_from_text, Config};
 
-/// A registry with the configuration `conf` (grouppickup.conf text).
-pub fn registry(conf: &str) -> Registry {
-    Registry::new(Config::from_sections(&sections_from_text("t", conf)).unwrap())
+/// An arbiter with the configuration `conf` (grouppickup.conf text).
+pub fn arbiter(conf: &str) -> Arbiter {
+    Arbiter::new(Config::from_sections(&sections_from_text("t", conf)).unwrap())
 }
 
-/// A leg Dial() created that starts ringing on channel `name`.
-pub fn dialed_leg<'a>(uniqueid: &'a str, name: &'a str) -> LegEvent<'a> {
+/// The device of a test leg name: `PJSIP/alice-1` rings device `PJSIP/alice`.
+pub fn device_of(name: &str) -> &str {
+    name.rsplit_once('-').map_or("", |(device, _)| device)
+}
+
+/// A leg an ordinary dial created that starts ringing, named `name`.
+pub fn dialed_leg<'a>(leg: &'a str, name: &'a str) -> LegEvent<'a> {
     LegEvent {
-        uniqueid,
+        leg,
         name,
-        appl: "AppDial",
+        device: device_of(name),
+        origin: Origin::Dial,
         ringing: true,
         ..LegEvent::default()
     }

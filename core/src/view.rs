@@ -1,14 +1,32 @@
-//! The text of the CLI's `show` commands, built from the configuration and
-//! the index. Columns follow Asterisk's own `show` commands.
+//! The text of the `show` commands (Asterisk's CLI, FreeSWITCH's API), built
+//! from the configuration and one snapshot of the ringing calls. Columns
+//! follow Asterisk's own `show` commands.
 
-use super::arbiter::Registry;
+use super::arbiter::Arbiter;
+use super::config::{Source, User};
 use super::number::GroupNumber;
-use super::ringing::RingingCall;
+use super::registry::CallView;
+use super::ring_time::RingTime;
 use std::fmt::Write;
-use std::time::Instant;
 
-pub fn ranges(registry: &Registry) -> String {
-    let config = registry.config();
+/// What the host calls the things views mention.
+#[derive(Clone, Copy, Debug)]
+pub struct HostWords {
+    /// The name of a group's lamp (device state), e.g. `GroupPickup:*101`.
+    pub lamp: fn(&GroupNumber) -> String,
+    /// Where runtime assignments are kept, e.g. `AstDB`.
+    pub store: &'static str,
+}
+
+fn source(user: &User, words: &HostWords) -> String {
+    match user.source {
+        Source::File => user.source.to_string(),
+        Source::Runtime => format!("{} ({})", user.source, words.store),
+    }
+}
+
+pub fn ranges(arbiter: &Arbiter) -> String {
+    let config = arbiter.config();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -37,9 +55,9 @@ pub fn ranges(registry: &Registry) -> String {
 
 /// Groups that have members, settings or ringing calls (a range can hold
 /// thousands of unused numbers; those are not listed).
-pub fn groups(registry: &Registry) -> String {
-    let config = registry.config();
-    let numbers = groups_in_use(registry);
+pub fn groups(arbiter: &Arbiter) -> String {
+    let config = arbiter.config();
+    let numbers = groups_in_use(arbiter);
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -55,7 +73,7 @@ pub fn groups(registry: &Registry) -> String {
             settings.name,
             settings.pickup_by.to_string(),
             config.members(number).len(),
-            registry.ringing_in(number)
+            arbiter.ringing_in(number)
         );
     }
     let _ = writeln!(out, "{} group(s) in use", numbers.len());
@@ -63,15 +81,15 @@ pub fn groups(registry: &Registry) -> String {
 }
 
 /// Group numbers that have members, settings or ringing calls, sorted.
-pub fn groups_in_use(registry: &Registry) -> Vec<GroupNumber> {
-    let config = registry.config();
+pub fn groups_in_use(arbiter: &Arbiter) -> Vec<GroupNumber> {
+    let config = arbiter.config();
     let mut numbers: Vec<_> = config
         .users
         .values()
         .filter_map(|u| u.group)
         .chain(config.groups.keys().copied())
         .collect();
-    registry.with_index(|ix| numbers.extend(ix.all().iter().map(|c| c.group)));
+    numbers.extend(arbiter.snapshot().iter().map(|c| c.group));
     numbers.sort();
     numbers.dedup();
     numbers
@@ -85,18 +103,15 @@ pub fn complete(all: impl IntoIterator<Item = String>, word: &str) -> Vec<String
     matches
 }
 
-pub fn ringing(registry: &Registry) -> String {
-    let now = Instant::now();
-    registry.with_index(|ix| {
-        let calls = ix.all();
-        let mut out = ringing_table(&calls, now);
-        let _ = writeln!(out, "{} call(s) ringing", calls.len());
-        out
-    })
+pub fn ringing(arbiter: &Arbiter) -> String {
+    let calls = arbiter.snapshot();
+    let mut out = ringing_table(&calls, RingTime::now());
+    let _ = writeln!(out, "{} call(s) ringing", calls.len());
+    out
 }
 
 /// The calls, oldest first, one row each.
-fn ringing_table(calls: &[&RingingCall], now: Instant) -> String {
+fn ringing_table(calls: &[CallView], now: RingTime) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -104,14 +119,14 @@ fn ringing_table(calls: &[&RingingCall], now: Instant) -> String {
         "Group", "User", "Caller", "Ringing", "State"
     );
     for call in calls {
-        let legs: Vec<&str> = call.legs().map(|l| l.name).collect();
+        let legs: Vec<&str> = call.legs.iter().map(|l| l.name.as_str()).collect();
         let _ = writeln!(
             out,
             "{:<8} {:<12} {:<20} {:>7.1}s  {:<8} {}",
             call.group.to_string(),
-            call.user(),
-            caller_id(call.caller_name(), call.caller_number()),
-            now.duration_since(call.since).as_secs_f64(),
+            call.user,
+            caller_id(&call.caller_name, &call.caller_number),
+            call.rang_at.elapsed_at(now).as_secs_f64(),
             if call.claimed { "pickup" } else { "ringing" },
             legs.join(", ")
         );
@@ -130,8 +145,8 @@ pub fn caller_id(name: &str, number: &str) -> String {
 
 /// `grouppickup show group <number>`: settings, members and the calls
 /// ringing now, oldest first.
-pub fn group(registry: &Registry, dialed: &str) -> Result<String, String> {
-    let config = registry.config();
+pub fn group(arbiter: &Arbiter, dialed: &str, words: &HostWords) -> Result<String, String> {
+    let config = arbiter.config();
     let number: GroupNumber = dialed
         .trim()
         .parse()
@@ -143,7 +158,7 @@ pub fn group(registry: &Registry, dialed: &str) -> Result<String, String> {
     };
     let settings = config.groups.get(&number).cloned().unwrap_or_default();
     let members = config.members(&number);
-    let now = Instant::now();
+    let now = RingTime::now();
     let mut out = String::new();
     let rows = [
         ("Group", number.to_string()),
@@ -160,8 +175,9 @@ pub fn group(registry: &Registry, dialed: &str) -> Result<String, String> {
         (
             "Device state",
             format!(
-                "GroupPickup:{number} {}",
-                if registry.ringing_in(&number) > 0 {
+                "{} {}",
+                (words.lamp)(&number),
+                if arbiter.ringing_in(&number) > 0 {
                     "RINGING"
                 } else {
                     "NOT_INUSE"
@@ -179,23 +195,25 @@ pub fn group(registry: &Registry, dialed: &str) -> Result<String, String> {
             "  {:<16} {:<32} {}",
             user.name,
             user.endpoints.join(", "),
-            user.source
+            source(user, words)
         );
     }
-    registry.with_index(|ix| {
-        let calls: Vec<&RingingCall> = ix.all().into_iter().filter(|c| c.group == number).collect();
-        let _ = writeln!(out, "\nRinging ({}), oldest first:", calls.len());
-        if !calls.is_empty() {
-            out.push_str(&ringing_table(&calls, now));
-        }
-    });
+    let calls: Vec<CallView> = arbiter
+        .snapshot()
+        .into_iter()
+        .filter(|c| c.group == number)
+        .collect();
+    let _ = writeln!(out, "\nRinging ({}), oldest first:", calls.len());
+    if !calls.is_empty() {
+        out.push_str(&ringing_table(&calls, now));
+    }
     Ok(out)
 }
 
 /// `grouppickup show user <user>`: devices, group, where the assignment
 /// comes from, exclusions.
-pub fn user(registry: &Registry, name: &str) -> Result<String, String> {
-    let config = registry.config();
+pub fn user(arbiter: &Arbiter, name: &str, words: &HostWords) -> Result<String, String> {
+    let config = arbiter.config();
     let user = config.check_user(name)?;
     let group = match user.group {
         Some(n) => match config.groups.get(&n).map(|g| g.name.as_str()) {
@@ -204,8 +222,11 @@ pub fn user(registry: &Registry, name: &str) -> Result<String, String> {
         },
         None => "none".to_string(),
     };
-    let ringing =
-        registry.with_index(|ix| ix.all().iter().filter(|c| *c.user() == *user.name).count());
+    let ringing = arbiter
+        .snapshot()
+        .iter()
+        .filter(|c| *c.user == *user.name)
+        .count();
     let list = |items: &[String]| {
         if items.is_empty() {
             "none".to_string()
@@ -217,7 +238,7 @@ pub fn user(registry: &Registry, name: &str) -> Result<String, String> {
         ("User", user.name.to_string()),
         ("Devices", list(&user.endpoints)),
         ("Group", group),
-        ("Assigned by", user.source.to_string()),
+        ("Assigned by", source(user, words)),
         ("Private lines", list(&user.private_lines)),
         ("Personal contacts", list(&user.personal_contacts)),
         ("Ringing now", format!("{ringing} call(s)")),
@@ -229,17 +250,15 @@ pub fn user(registry: &Registry, name: &str) -> Result<String, String> {
     Ok(out)
 }
 
-pub fn stats(registry: &Registry) -> String {
-    let s = registry.stats.snapshot();
-    let now = Instant::now();
-    let (ringing, longest) = registry.with_index(|ix| {
-        let calls = ix.all();
-        let longest = calls
-            .iter()
-            .map(|c| now.duration_since(c.since).as_secs_f64())
-            .fold(0.0, f64::max);
-        (calls.len(), longest)
-    });
+pub fn stats(arbiter: &Arbiter) -> String {
+    let s = arbiter.stats.snapshot();
+    let now = RingTime::now();
+    let calls = arbiter.snapshot();
+    let longest = calls
+        .iter()
+        .map(|c| c.rang_at.elapsed_at(now).as_secs_f64())
+        .fold(0.0, f64::max);
+    let ringing = calls.len();
     let average = if s.pickups > 0 {
         s.ring_ms_total as f64 / s.pickups as f64 / 1000.0
     } else {
@@ -267,21 +286,21 @@ pub fn stats(registry: &Registry) -> String {
 mod tests {
     use super::*;
     use crate::arbiter::Picker;
-    use crate::test_support::{dialed_leg, registry};
+    use crate::test_support::{arbiter, dialed_leg};
 
     #[test]
     fn stats_count_pickups_and_failures() {
         let conf = "[r]\ntype=range\nstart=*100\nend=*199\n[alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\n";
-        let registry = registry(conf);
+        let arbiter = arbiter(conf);
         let leg = dialed_leg("1", "PJSIP/alice-00000001");
-        registry.on_leg(&leg, Instant::now());
-        assert!(stats(&registry).contains("Ringing now                  1"));
+        arbiter.on_leg(&leg, RingTime::now(), || false);
+        assert!(stats(&arbiter).contains("Ringing now                  1"));
         let picker = Picker::default();
-        let claim = registry.begin("*101", &picker).unwrap();
-        registry.picked(&claim);
-        let _ = registry.begin("*101", &picker);
-        let _ = registry.begin("*999", &picker);
-        let text = stats(&registry);
+        let claim = arbiter.begin("*101", &picker).unwrap();
+        arbiter.picked(&claim);
+        let _ = arbiter.begin("*101", &picker);
+        let _ = arbiter.begin("*999", &picker);
+        let text = stats(&arbiter);
         for line in [
             "Calls tracked                1",
             "Pickups                      1",

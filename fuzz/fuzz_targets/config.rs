@@ -10,7 +10,7 @@ use libfuzzer_sys::arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
 
-use grouppickup_core::arbiter::Registry;
+use grouppickup_core::arbiter::Arbiter;
 use grouppickup_core::config::{sections_from_text, Config, Entry, Section};
 use grouppickup_core::view;
 
@@ -121,7 +121,7 @@ fn check(sections: &[Section]) {
             assert_eq!(owner, Some(&*user.name), "{device}");
         }
     }
-    let registry = Registry::new(config);
+    let registry = Arbiter::new(config);
     for text in [
         view::ranges(&registry),
         view::groups(&registry),

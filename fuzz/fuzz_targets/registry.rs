@@ -2,8 +2,8 @@
 //! Each input line is a command (fields separated by `|`):
 //!
 //! ```text
-//! r|uniqueid|channel|linkedid|caller number|exten|appl   a leg rings
-//! s|uniqueid                                            a leg stops
+//! r|leg|name|call|caller number|dialed|origin          a leg rings (origin: dial, queue, other)
+//! s|leg                                                  a leg stops
 //! b|dialed|picker channel|outcome                       a pickup attempt
 //! u|text                                                device/user lookups
 //! anything else                                         dialed, by bob
@@ -17,12 +17,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashSet;
-use std::time::Instant;
 
-
-use grouppickup_core::arbiter::{LegEvent, Picker, Registry};
+use grouppickup_core::arbiter::{Arbiter, LegEvent, Origin, Picker};
 use grouppickup_core::config::{sections_from_text, Config};
-use grouppickup_core::device::device_of_channel;
+use grouppickup_core::ring_time::RingTime;
 use grouppickup_core::stats::Failure;
 use grouppickup_core::view;
 
@@ -71,24 +69,35 @@ endpoint = PJSIP/erin
 
 fn leg<'a>(fields: &[&'a str], ringing: bool) -> LegEvent<'a> {
     let field = |i: usize, default: &'a str| fields.get(i).copied().unwrap_or(default);
+    let name = field(2, "PJSIP/alice-00000001");
     LegEvent {
-        uniqueid: field(1, ""),
-        name: field(2, "PJSIP/alice-00000001"),
-        linkedid: field(3, "L1"),
+        leg: field(1, ""),
+        name,
+        device: device_of(name),
+        call: field(3, "L1"),
         caller_number: field(4, "100"),
         caller_name: "Caller",
-        exten: field(5, "2001"),
-        appl: field(6, "AppDial"),
+        dialed: field(5, "2001"),
+        origin: match field(6, "dial") {
+            "dial" => Origin::Dial,
+            "queue" => Origin::Queue,
+            _ => Origin::Other,
+        },
         ringing,
-        excluded: false,
     }
 }
 
-fn attempt(registry: &Registry, dialed: &str, picker: &str, outcome: u8) {
+/// The device a test leg goes to: its name without the `-<sequence>`.
+fn device_of(name: &str) -> &str {
+    name.rsplit_once('-').map_or("", |(device, _)| device)
+}
+
+fn attempt(registry: &Arbiter, dialed: &str, picker: &str, outcome: u8) {
     let config = registry.config();
     let resolved = config.resolve(dialed.trim());
     let picker = Picker {
-        channel: picker.to_string(),
+        name: picker.to_string(),
+        device: Some(device_of(picker).to_string()),
     };
     match registry.begin(dialed, &picker) {
         Ok(claim) => {
@@ -109,8 +118,8 @@ fn attempt(registry: &Registry, dialed: &str, picker: &str, outcome: u8) {
 fuzz_target!(|data: &[u8]| {
     let config =
         Config::from_sections(&sections_from_text("fuzz.conf", CONF)).expect("the fixed config");
-    let registry = Registry::new(config);
-    let now = Instant::now();
+    let registry = Arbiter::new(config);
+    let now = RingTime::now();
     let mut legs: HashSet<String> = HashSet::new();
     // Something to pick up in several groups before the input plays.
     for (uid, name, linkedid) in [
@@ -120,7 +129,7 @@ fuzz_target!(|data: &[u8]| {
         ("c1", "PJSIP/carol-00000004", "L3"),
         ("d1", "PJSIP/dave-00000005", "L4"),
     ] {
-        registry.on_leg(&leg(&["r", uid, name, linkedid], true), now);
+        registry.on_leg(&leg(&["r", uid, name, linkedid], true), now, || false);
         legs.insert(uid.to_string());
     }
 
@@ -129,11 +138,13 @@ fuzz_target!(|data: &[u8]| {
         let fields: Vec<&str> = line.split('|').collect();
         match fields[0] {
             "r" => {
-                registry.on_leg(&leg(&fields, true), now);
+                // The host's own exclusion mark, from the caller's name.
+                let marked = fields.get(4).is_some_and(|n| n.starts_with('x'));
+                registry.on_leg(&leg(&fields, true), now, || marked);
                 legs.insert(fields.get(1).copied().unwrap_or("").to_string());
             }
             "s" => {
-                registry.on_leg(&leg(&fields, false), now);
+                registry.on_leg(&leg(&fields, false), now, || false);
             }
             "b" => attempt(
                 &registry,
@@ -146,9 +157,6 @@ fuzz_target!(|data: &[u8]| {
                 let config = registry.config();
                 if let Some(user) = config.user_of_device(what) {
                     assert!(config.users.contains_key(&*user.name));
-                }
-                if let Some(device) = device_of_channel(what) {
-                    assert!(what.starts_with(device) && device.contains('/'));
                 }
                 if let Some(group) = config.resolve(what) {
                     let _ = config.members(&group);
@@ -168,9 +176,9 @@ fuzz_target!(|data: &[u8]| {
         assert!(!text.is_empty());
     }
     for uid in &legs {
-        registry.on_leg(&leg(&["s", uid], false), now);
+        registry.on_leg(&leg(&["s", uid], false), now, || false);
     }
-    registry.with_index(|ix| {
+    registry.inspect(|ix| {
         assert!(ix.is_empty() && ix.leg_count() == 0, "left: {:?}", ix.all());
     });
 });

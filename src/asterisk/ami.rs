@@ -3,9 +3,9 @@
 //! The shim checks the `config` write class of the last two actions before
 //! they get here.
 
+use super::ami_texts::{self as ami, Headers};
 use super::shim::{self, gp_ami_action as Action, gp_ami_session};
 use super::{assignments, cstring, module};
-use grouppickup_core::ami::{self, Headers};
 
 pub fn run(action: i32, session: *mut gp_ami_session, user: &str, group: &str) {
     let Some(module) = module::get() else {

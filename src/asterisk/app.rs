@@ -1,20 +1,21 @@
-//! The GroupPickup(number) application: ask the core for the call that has
-//! rung longest, pick it up with Asterisk's own pickup, try the next call if
-//! that one just went away. Every outcome is logged, counted and sent as an
-//! AMI event; the callee's lamp and (optionally) a message follow.
+//! The GroupPickup(number) application: the core runs the pickup procedure;
+//! this file is its hands in Asterisk (answer the picker, take a leg with
+//! Asterisk's own pickup, send the message) and reports the outcome: logged,
+//! counted, an AMI event, GROUPPICKUP_STATUS, the callee's lamp.
 
+use super::ami_texts as texts;
+use super::channels::device_of_channel;
 use super::shim::{self, ast_channel, gp_pickup_result};
 use super::{ami, cstring, lamps, log, module, notify};
-use grouppickup_core::ami as texts;
-use grouppickup_core::arbiter::{Picker, Registry};
+use grouppickup_core::arbiter::Picker;
 use grouppickup_core::config::Config;
-use grouppickup_core::device::device_of_channel;
-use grouppickup_core::number::GroupNumber;
+use grouppickup_core::pickup::{NotPicked, Pickup, PickupHost, Take};
 use grouppickup_core::quote::quote;
-use grouppickup_core::ringing::{Claim, Leg};
+use grouppickup_core::ring_time::RingTime;
+use grouppickup_core::ringing::Leg;
 use grouppickup_core::stats::Failure;
 use grouppickup_core::view::caller_id;
-use std::ffi::{c_char, CStr};
+use std::ffi::{c_char, CStr, CString};
 
 fn buffer_text(buf: &[c_char]) -> String {
     unsafe { CStr::from_ptr(buf.as_ptr()) }
@@ -28,10 +29,22 @@ fn channel_name(chan: *mut ast_channel) -> String {
     buffer_text(&buf)
 }
 
+/// The picker's channel as the core sees it: its name, and the device it
+/// dials from.
+fn picker_of(chan: *mut ast_channel) -> Picker {
+    let name = channel_name(chan);
+    let device = device_of_channel(&name).map(str::to_string);
+    Picker { name, device }
+}
+
 /// Who picked up, as the callee should read it: the picker's user name, or
 /// else its caller ID, or else its channel.
 fn picker_display(chan: *mut ast_channel, picker: &Picker, config: &Config) -> String {
-    if let Some(user) = device_of_channel(&picker.channel).and_then(|d| config.user_of_device(d)) {
+    if let Some(user) = picker
+        .device
+        .as_deref()
+        .and_then(|d| config.user_of_device(d))
+    {
         return user.name.to_string();
     }
     let (mut name, mut number) = ([0 as c_char; 128], [0 as c_char; 64]);
@@ -46,9 +59,52 @@ fn picker_display(chan: *mut ast_channel, picker: &Picker, config: &Config) -> S
     };
     let shown = caller_id(&buffer_text(&name), &buffer_text(&number));
     if shown.is_empty() {
-        picker.channel.clone()
+        picker.name.clone()
     } else {
         shown
+    }
+}
+
+/// The picker's channel, for the core's pickup procedure.
+struct Hands<'a> {
+    chan: *mut ast_channel,
+    picker: &'a Picker,
+    config: &'a Config,
+    /// Played to both parties when they are connected.
+    sound: CString,
+}
+
+impl PickupHost for Hands<'_> {
+    fn answer_picker(&mut self) -> bool {
+        // Answered before the call is touched: Asterisk's pickup would
+        // otherwise answer the picker after taking the call, waiting up to
+        // half a second for media, and a callee answering in that time would
+        // have the call taken from them.
+        unsafe { shim::gp_channel_answer(self.chan) == 0 }
+    }
+
+    fn take(&mut self, leg: &Leg) -> Take {
+        let (name, uniqueid) = (cstring(&leg.name), cstring(&leg.id));
+        let result = unsafe {
+            shim::gp_pickup_leg(
+                self.chan,
+                name.as_ptr(),
+                uniqueid.as_ptr(),
+                self.sound.as_ptr(),
+            )
+        };
+        match result {
+            r if r == gp_pickup_result::GP_PICKUP_DONE as i32 => Take::Done,
+            r if r == gp_pickup_result::GP_PICKUP_GONE as i32 => Take::Gone,
+            _ => Take::Failed,
+        }
+    }
+
+    fn notify_callee(&mut self, pickup: &Pickup) {
+        notify::send(
+            &pickup.claim,
+            &picker_display(self.chan, self.picker, self.config),
+        );
     }
 }
 
@@ -56,44 +112,48 @@ fn picker_display(chan: *mut ast_channel, picker: &Picker, config: &Config) -> S
 /// pickup (the picker's channel now is the caller's peer), 0 to go on in the
 /// dialplan after a failure.
 pub fn exec(chan: *mut ast_channel, data: &str) -> i32 {
-    let picker = Picker {
-        channel: channel_name(chan),
-    };
+    let picker = picker_of(chan);
     let Some(module) = module::get() else {
         set_status(chan, Failure::Failed);
         return 0;
     };
     let registry = &module.registry;
     let config = registry.config();
-    let result = pick(registry, chan, data, &picker, &config.general.pickupsound);
+    let mut hands = Hands {
+        chan,
+        picker: &picker,
+        config: &config,
+        sound: cstring(&config.general.pickupsound),
+    };
+    let result = registry.pick_up(data, &picker, &mut hands);
     match &result {
-        Ok((claim, _)) => lamps::update(registry, [claim.group]),
-        Err((Some(group), _)) => lamps::update(registry, [*group]),
-        Err((None, _)) => {}
+        Ok(pickup) => lamps::update(registry, [pickup.claim.group]),
+        Err(NotPicked {
+            group: Some(group), ..
+        }) => lamps::update(registry, [*group]),
+        Err(_) => {}
     }
     match result {
-        Ok((claim, target)) => {
+        Ok(Pickup { claim, leg }) => {
+            let now = RingTime::now();
             log::notice(&format!(
                 "grouppickup: {} picked up the call from {} to {} in group {} after {} ms",
-                picker.channel,
+                picker.name,
                 claim.caller_number,
                 claim.user,
                 claim.group,
-                claim.since.elapsed().as_millis()
+                claim.rang_at.elapsed_at(now).as_millis()
             ));
             ami::event(
                 "GroupPickup",
-                &texts::pickup_event(&claim, &picker.channel, &target.name),
+                &texts::pickup_event(&claim, &picker.name, &leg.name, now),
             );
-            if config.general.notify_message {
-                notify::send(&claim, &picker_display(chan, &picker, &config));
-            }
             -1
         }
-        Err((_, failure)) => {
+        Err(NotPicked { failure, .. }) => {
             log::verbose(&format!(
                 "grouppickup: {} dialed '{}': {}",
-                picker.channel,
+                picker.name,
                 quote(data),
                 match failure {
                     Failure::NoCall => "no pickable call is ringing in that group",
@@ -104,7 +164,7 @@ pub fn exec(chan: *mut ast_channel, data: &str) -> i32 {
             ));
             ami::event(
                 "GroupPickupFailed",
-                &texts::failed_event(data, &picker.channel, failure.as_str()),
+                &texts::failed_event(data, &picker.name, failure.as_str()),
             );
             set_status(chan, failure);
             let sound = cstring(&config.general.pickupfailsound);
@@ -120,72 +180,12 @@ fn set_status(chan: *mut ast_channel, failure: Failure) {
     unsafe { shim::gp_channel_setvar(chan, name.as_ptr(), value.as_ptr()) };
 }
 
-/// The call picked up and the leg it was picked up through; or why not,
-/// with the group of the last call claimed, if any (its lamp may have
-/// changed).
-type Picked = Result<(Claim, Leg), (Option<GroupNumber>, Failure)>;
-
-fn pick(
-    registry: &Registry,
-    chan: *mut ast_channel,
-    dialed: &str,
-    picker: &Picker,
-    sound: &str,
-) -> Picked {
-    let sound = cstring(sound);
-    let mut claim = registry.begin(dialed, picker).map_err(|f| (None, f))?;
-    // Answer the picker before touching the call: Asterisk's pickup would
-    // otherwise answer it after taking the call, waiting up to half a second
-    // for media, and a callee answering in that time would have the call
-    // taken from them. Answered first, the leg is re-checked right before
-    // the pickup: if the callee answered meanwhile, the callee keeps it.
-    if unsafe { shim::gp_channel_answer(chan) } != 0 {
-        registry.release(&claim, Failure::Failed);
-        return Err((Some(claim.group), Failure::Failed));
-    }
-    loop {
-        let mut result = gp_pickup_result::GP_PICKUP_GONE as i32;
-        let mut target = None;
-        for leg in &claim.legs {
-            let (name, uniqueid) = (cstring(&leg.name), cstring(&leg.uniqueid));
-            result = unsafe {
-                shim::gp_pickup_leg(chan, name.as_ptr(), uniqueid.as_ptr(), sound.as_ptr())
-            };
-            if result != gp_pickup_result::GP_PICKUP_GONE as i32 {
-                target = Some(leg.clone());
-                break;
-            }
-        }
-        match (result, target) {
-            (r, Some(target)) if r == gp_pickup_result::GP_PICKUP_DONE as i32 => {
-                registry.picked(&claim);
-                return Ok((claim, target));
-            }
-            (r, _) if r == gp_pickup_result::GP_PICKUP_FAILED as i32 => {
-                registry.release(&claim, Failure::Failed);
-                return Err((Some(claim.group), Failure::Failed));
-            }
-            _ => {
-                // Answered or hung up a moment ago: the next one, if any.
-                registry.unavailable(&claim);
-                let group = claim.group;
-                claim = match registry.next(&group) {
-                    Ok(next) => next,
-                    Err(failure) => return Err((Some(group), failure)),
-                };
-            }
-        }
-    }
-}
-
-/// Benchmark builds: what [`pick`] does to find its target (resolve the
+/// Benchmark builds: what the pickup does to find its target (resolve the
 /// number, claim the oldest call, look its leg's channel up by name), with
 /// the claim given back afterwards. True when a target was found.
 #[cfg(feature = "bench")]
 pub fn find_only(chan: *mut ast_channel, dialed: &str) -> bool {
-    let picker = Picker {
-        channel: channel_name(chan),
-    };
+    let picker = picker_of(chan);
     let Some(module) = module::get() else {
         return false;
     };

@@ -3,7 +3,10 @@
 
 use super::module::Module;
 use super::{cstring, log, shim};
-use grouppickup_core::assignments::{Assignments, Persist, DB_FAMILY};
+use grouppickup_core::assignments::{Assignments, Persist};
+
+/// The AstDB family the assignments live in (key = user).
+pub const DB_FAMILY: &str = "grouppickup";
 use std::ffi::{c_char, c_void, CStr};
 
 unsafe extern "C" fn visit(ctx: *mut c_void, key: *const c_char, value: *const c_char) {
@@ -30,8 +33,10 @@ pub fn load(module: &Module) {
             &mut entries as *mut _ as *mut c_void,
         )
     };
-    let (assignments, mut problems) =
-        Assignments::from_db(entries.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (assignments, mut problems) = Assignments::from_db(
+        &format!("AstDB /{DB_FAMILY}"),
+        entries.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    );
     let count = assignments.len();
     problems.extend(module.registry.replace_assignments(assignments));
     report(&problems);

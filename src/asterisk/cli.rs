@@ -2,7 +2,7 @@
 //! from the core's views, set/clear go through the assignments.
 
 use super::shim::{gp_cli_command as Command, gp_cli_result as Outcome};
-use super::{assignments, module};
+use super::{assignments, module, WORDS};
 use grouppickup_core::view;
 
 /// Runs a command given its whole argument vector (`grouppickup show ...`).
@@ -33,8 +33,12 @@ pub fn run(command: i32, args: &[String]) -> (Outcome, String) {
         c if c == Command::GP_CLI_SHOW_GROUPS as i32 => fixed(3, &|| view::groups(registry)),
         c if c == Command::GP_CLI_SHOW_RINGING as i32 => fixed(3, &|| view::ringing(registry)),
         c if c == Command::GP_CLI_SHOW_STATS as i32 => fixed(3, &|| view::stats(registry)),
-        c if c == Command::GP_CLI_SHOW_GROUP as i32 => answer(4, &|| view::group(registry, arg(3))),
-        c if c == Command::GP_CLI_SHOW_USER as i32 => answer(4, &|| view::user(registry, arg(3))),
+        c if c == Command::GP_CLI_SHOW_GROUP as i32 => {
+            answer(4, &|| view::group(registry, arg(3), &WORDS))
+        }
+        c if c == Command::GP_CLI_SHOW_USER as i32 => {
+            answer(4, &|| view::user(registry, arg(3), &WORDS))
+        }
         c if c == Command::GP_CLI_SET_USER as i32 => {
             if arg(4) != "group" {
                 return (Outcome::GP_CLI_USAGE, String::new());

@@ -1,28 +1,22 @@
-//! Channel state events from Asterisk into the ringing index.
+//! Channel state events from Asterisk into the ringing registry.
 
 use super::{cstring, lamps, log, module, shim};
 use grouppickup_core::arbiter::{LegChange, LegEvent};
-use std::time::Instant;
+use grouppickup_core::ring_time::RingTime;
 
 pub fn on_leg(event: &LegEvent<'_>) {
     let Some(module) = module::get() else {
         return;
     };
     let registry = &module.registry;
-    // Most channels that ring belong to nobody in a group: only for the
-    // others is the channel looked up to read GROUPPICKUP_EXCLUDE.
-    if event.ringing && !registry.may_track(event.name) {
-        return;
-    }
-    let excluded = event.ringing && {
+    // Most channels that ring belong to nobody in a group: the core asks
+    // Asterisk about GROUPPICKUP_EXCLUDE (a channel lookup) only for the
+    // others.
+    let excluded = || {
         let name = cstring(event.name);
         unsafe { shim::gp_leg_excluded(name.as_ptr()) != 0 }
     };
-    let event = LegEvent {
-        excluded,
-        ..event.clone()
-    };
-    let change = registry.on_leg(&event, Instant::now());
+    let change = registry.on_leg(event, RingTime::now(), excluded);
     match &change {
         LegChange::CallRinging(group) | LegChange::LegStopped(Some(group)) => {
             lamps::update(&module.registry, [*group])

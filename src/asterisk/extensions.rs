@@ -1,5 +1,5 @@
 //! Group numbers in the dialplan: each range becomes a few extension
-//! patterns (`_*1XXXX` for `*10000`–`*19999`, see `core::patterns`) in the
+//! patterns (`_*1XXXX` for `*10000`–`*19999`, see `patterns.rs`) in the
 //! configured context, running `GroupPickup(${EXTEN})`, with a pattern hint
 //! `GroupPickup:${EXTEN}` when `blf = yes`. Asterisk turns a pattern hint
 //! into a hint for one number when a phone subscribes to it.
@@ -9,9 +9,9 @@
 //! what changed: patterns and hints that stay are left alone, so phones
 //! keep their BLF subscriptions.
 
+use super::patterns::{is_number_of, range_patterns};
 use super::{cstring, log, shim};
 use grouppickup_core::config::Config;
-use grouppickup_core::patterns::{is_number_of, range_patterns};
 use std::ffi::{CStr, CString};
 
 const APP: &str = "GroupPickup";

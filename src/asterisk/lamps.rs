@@ -4,7 +4,7 @@
 
 use super::shim::{self, gp_lamp};
 use super::{cstring, module};
-use grouppickup_core::arbiter::Registry;
+use grouppickup_core::arbiter::Arbiter;
 use grouppickup_core::number::GroupNumber;
 
 fn publish(group: &GroupNumber, ringing: bool) {
@@ -13,16 +13,16 @@ fn publish(group: &GroupNumber, ringing: bool) {
 }
 
 /// Publishes the lamps of `groups` that changed.
-pub fn update(registry: &Registry, groups: impl IntoIterator<Item = GroupNumber>) {
+pub fn update(registry: &Arbiter, groups: impl IntoIterator<Item = GroupNumber>) {
     registry.update_lamps(groups, publish);
 }
 
 /// After a configuration or assignment change: every lamp that may differ.
-pub fn refresh(registry: &Registry) {
+pub fn refresh(registry: &Arbiter) {
     registry.update_lamps(registry.lamp_groups(), publish);
 }
 
-pub fn all_off(registry: &Registry) {
+pub fn all_off(registry: &Arbiter) {
     registry.lamps_off(publish);
 }
 

@@ -8,12 +8,12 @@
 
 use super::extensions::{self, Registered};
 use super::{assignments, config_file, guard, lamps, log, shim};
-use grouppickup_core::arbiter::Registry;
+use grouppickup_core::arbiter::Arbiter;
 use grouppickup_core::config::ConfigError;
 use std::sync::{Arc, Mutex, RwLock};
 
 pub struct Module {
-    pub registry: Registry,
+    pub registry: Arbiter,
     extensions: Mutex<Registered>,
 }
 
@@ -53,7 +53,7 @@ pub fn load() -> i32 {
         }
     };
     let module = Arc::new(Module {
-        registry: Registry::new(config),
+        registry: Arbiter::new(config),
         extensions: Mutex::new(Registered::default()),
     });
     assignments::load(&module);

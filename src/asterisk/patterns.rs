@@ -9,8 +9,8 @@
 //! `_*1XXXX`; `*100`–`*137` is `_*1[0-2]X` and `_*13[0-7]`), at most about
 //! twenty per digit of the number.
 
-use super::number::GroupNumber;
-use super::ranges::Range;
+use grouppickup_core::number::GroupNumber;
+use grouppickup_core::ranges::Range;
 
 /// The extensions (patterns, or a plain number where a block holds one
 /// number) that together match every number of `range` and nothing else.

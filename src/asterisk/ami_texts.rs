@@ -3,13 +3,13 @@
 //! Headers are `Key: value` lines; a value never carries a line break, so no
 //! input can forge a header or end a message early.
 
-use super::arbiter::Registry;
-use super::number::GroupNumber;
-use super::quote::quote;
-use super::ringing::{Claim, RingingCall};
-use super::view::groups_in_use;
+use grouppickup_core::arbiter::Arbiter;
+use grouppickup_core::number::GroupNumber;
+use grouppickup_core::quote::quote;
+use grouppickup_core::ring_time::RingTime;
+use grouppickup_core::ringing::Claim;
+use grouppickup_core::view::groups_in_use;
 use std::fmt::Write;
-use std::time::Instant;
 
 /// A header value: line breaks become spaces.
 pub fn one_line(value: &str) -> String {
@@ -29,6 +29,7 @@ impl Headers {
         self
     }
 
+    #[cfg(test)]
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0
             .iter()
@@ -47,8 +48,8 @@ impl Headers {
 }
 
 /// Event `GroupPickup`: `picker` took the call `claim` through its leg
-/// `target`.
-pub fn pickup_event(claim: &Claim, picker: &str, target: &str) -> Headers {
+/// `target`, at `now`.
+pub fn pickup_event(claim: &Claim, picker: &str, target: &str, now: RingTime) -> Headers {
     Headers::default()
         .add("Group", claim.group)
         .add("PickerChannel", picker)
@@ -56,7 +57,7 @@ pub fn pickup_event(claim: &Claim, picker: &str, target: &str) -> Headers {
         .add("Callee", &claim.user)
         .add("CallerIDNum", &claim.caller_number)
         .add("CallerIDName", &claim.caller_name)
-        .add("RingTime", claim.since.elapsed().as_millis())
+        .add("RingTime", claim.rang_at.elapsed_at(now).as_millis())
 }
 
 /// Event `GroupPickupFailed`; `group` is what the picker dialed.
@@ -73,7 +74,7 @@ pub type Item = (&'static str, Headers);
 /// The items `GroupPickupShow` sends: a `GroupPickupGroup` per group in use
 /// (or only `only`), then a `GroupPickupCall` per call ringing in them,
 /// oldest first.
-pub fn show(registry: &Registry, only: Option<&str>) -> Result<Vec<Item>, String> {
+pub fn show(registry: &Arbiter, only: Option<&str>) -> Result<Vec<Item>, String> {
     let config = registry.config();
     let groups: Vec<GroupNumber> = match only {
         None => groups_in_use(registry),
@@ -98,42 +99,38 @@ pub fn show(registry: &Registry, only: Option<&str>) -> Result<Vec<Item>, String
                 .add("Ringing", registry.ringing_in(number)),
         ));
     }
-    let now = Instant::now();
-    registry.with_index(|ix| {
-        let calls: Vec<&RingingCall> = ix
-            .all()
-            .into_iter()
-            .filter(|c| groups.contains(&c.group))
-            .collect();
-        for call in calls {
-            let legs: Vec<&str> = call.legs().map(|l| l.name).collect();
-            items.push((
-                "GroupPickupCall",
-                Headers::default()
-                    .add("Group", call.group)
-                    .add("Callee", call.user())
-                    .add("CallerIDNum", call.caller_number())
-                    .add("CallerIDName", call.caller_name())
-                    .add("RingTime", now.duration_since(call.since).as_millis())
-                    .add("State", if call.claimed { "pickup" } else { "ringing" })
-                    .add("Channels", legs.join(",")),
-            ));
-        }
-    });
+    let now = RingTime::now();
+    for call in registry
+        .snapshot()
+        .into_iter()
+        .filter(|c| groups.contains(&c.group))
+    {
+        let legs: Vec<&str> = call.legs.iter().map(|l| l.name.as_str()).collect();
+        items.push((
+            "GroupPickupCall",
+            Headers::default()
+                .add("Group", call.group)
+                .add("Callee", &call.user)
+                .add("CallerIDNum", &call.caller_number)
+                .add("CallerIDName", &call.caller_name)
+                .add("RingTime", call.rang_at.elapsed_at(now).as_millis())
+                .add("State", if call.claimed { "pickup" } else { "ringing" })
+                .add("Channels", legs.join(",")),
+        ));
+    }
     Ok(items)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::arbiter::{LegEvent, Picker};
-    use crate::test_support::dialed_leg;
+    use grouppickup_core::arbiter::{LegEvent, Origin, Picker};
+    use grouppickup_core::config::{sections_from_text, Config};
 
-    fn registry() -> Registry {
-        crate::test_support::registry(
-            "[r]\ntype=range\nstart=*100\nend=*199\n[*101]\ntype=group\nname=Sales\n\
-             [alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\n",
-        )
+    fn registry() -> Arbiter {
+        let conf = "[r]\ntype=range\nstart=*100\nend=*199\n[*101]\ntype=group\nname=Sales\n\
+             [alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\n";
+        Arbiter::new(Config::from_sections(&sections_from_text("t", conf)).unwrap())
     }
 
     #[test]
@@ -146,18 +143,28 @@ mod tests {
     fn events_carry_the_fields() {
         let r = registry();
         let leg = LegEvent {
+            leg: "1",
+            name: "PJSIP/alice-00000001",
+            device: "PJSIP/alice",
+            origin: Origin::Dial,
+            ringing: true,
             caller_number: "100",
             caller_name: "Carl",
-            ..dialed_leg("1", "PJSIP/alice-00000001")
+            ..LegEvent::default()
         };
-        r.on_leg(&leg, Instant::now());
+        r.on_leg(&leg, RingTime::now(), || false);
         let items = show(&r, None).unwrap();
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].1.get("Members"), Some("alice"));
         assert_eq!(items[0].1.get("Ringing"), Some("1"));
         assert_eq!(items[1].1.get("CallerIDName"), Some("Carl"));
         let claim = r.begin("*101", &Picker::default()).unwrap();
-        let e = pickup_event(&claim, "PJSIP/bob-00000002", "PJSIP/alice-00000001");
+        let e = pickup_event(
+            &claim,
+            "PJSIP/bob-00000002",
+            "PJSIP/alice-00000001",
+            RingTime::now(),
+        );
         for (k, v) in [
             ("Group", "*101"),
             ("Callee", "alice"),
