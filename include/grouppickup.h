@@ -115,6 +115,8 @@ void gp_log(int level, const char *message);
 const char *gp_buildopt_sum(void);
 
 int gp_config_read(const char *filename, gp_config_visitor visit, void *ctx);
+/* Asterisk's configuration directory (astetcdir). */
+const char *gp_config_dir(void);
 /* Returns freed heap memory to the system (after a configuration swap). */
 void gp_memory_trim(void);
 

@@ -277,3 +277,70 @@ fn asterisk_help_shows_the_documentation() {
     let event = pbx.cli("manager show event GroupPickup");
     assert!(event.contains("RingTime"), "{event}");
 }
+
+fn loaded(pbx: &Pbx) -> bool {
+    pbx.cli("module show like app_grouppickup")
+        .lines()
+        .any(|l| l.starts_with("app_grouppickup.so") && !l.contains("Not Running"))
+}
+
+#[test]
+fn pickup_by_typos_and_a_second_general_are_refused_at_load() {
+    // A misspelt user would have locked everyone out of *101.
+    let typo = CONF.replace("pickup_by = members", "pickup_by = alice, bobb");
+    let pbx = Pbx::start(PbxSpec::new(&["alice", "bob"], &typo, ""));
+    assert!(!loaded(&pbx));
+    let log = pbx.wait_log("the module is not loaded");
+    assert!(
+        log.contains(&format!(
+            "grouppickup: {}/etc/grouppickup.conf:12: [*101]: pickup_by = 'alice, bobb': 'bobb' is not a configured user (expected anyone, members, or a comma separated list of users",
+            pbx.dir
+        )),
+        "{}",
+        support::tail(&log, 20)
+    );
+
+    let mixed = CONF.replace("pickup_by = members", "pickup_by = members, bob");
+    pbx.write_grouppickup_conf(&mixed);
+    let _ = pbx.try_cli("module load app_grouppickup.so");
+    pbx.wait_log("pickup_by = 'members, bob' mixes 'members' with user names");
+    assert!(!loaded(&pbx));
+
+    // Asterisk keeps both [general] sections; the module refuses the file.
+    pbx.write_grouppickup_conf(&format!("{CONF}\n[general]\nblf = no\n"));
+    let _ = pbx.try_cli("module load app_grouppickup.so");
+    pbx.wait_log("[general]: section [general] is configured twice");
+    assert!(!loaded(&pbx));
+
+    // The keywords are case-insensitive.
+    pbx.write_grouppickup_conf(&CONF.replace("pickup_by = members", "pickup_by = Anyone"));
+    pbx.cli("module load app_grouppickup.so");
+    assert!(loaded(&pbx), "{}", support::tail(&pbx.log(), 20));
+    let group = pbx.cli("grouppickup show group *101");
+    assert_eq!(field(&group, "Pickup by"), "anyone", "{group}");
+}
+
+#[test]
+fn a_reload_that_leaves_no_group_numbers_is_warned_about() {
+    let pbx = office();
+    assert!(!pbx.log().contains("no group numbers are configured"));
+    pbx.write_grouppickup_conf("");
+    pbx.cli("module reload app_grouppickup.so");
+    let log = pbx.wait_log("no group numbers are configured");
+    let expected = format!(
+        "grouppickup: no group numbers are configured: {}/etc/grouppickup.conf has no section with type = range",
+        pbx.dir
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("WARNING") && l.contains(&expected)),
+        "{}",
+        support::tail(&log, 20)
+    );
+    assert!(loaded(&pbx));
+    assert!(pbx
+        .try_cli("dialplan show *101@grouppickup")
+        .unwrap_or_default()
+        .lines()
+        .all(|l| !l.contains("GroupPickup(")));
+}

@@ -148,8 +148,23 @@ impl Config {
                 builder.range(section);
             }
         }
+        let mut general: Option<&Section> = None;
         for section in sections {
             if section.name == "general" {
+                if let Some(first) = general {
+                    // Asterisk keeps both sections; which option won would
+                    // depend on the order they are read in.
+                    builder.error(
+                        section,
+                        section.line,
+                        format!(
+                            "[general]: section [general] is configured twice (first at {}:{}); merge them into one",
+                            first.file, first.line
+                        ),
+                    );
+                    continue;
+                }
+                general = Some(section);
                 builder.general(section);
                 continue;
             }
@@ -179,6 +194,8 @@ impl Config {
                 ),
             }
         }
+        // Users may come after the groups that name them.
+        builder.check_pickup_lists();
         if builder.errors.is_empty() {
             Ok(builder.config)
         } else {
@@ -294,10 +311,20 @@ pub fn split_list(value: &str) -> Vec<String> {
         .collect()
 }
 
+/// A `pickup_by` list, checked against the users once all are read.
+struct PickupList {
+    file: String,
+    line: u32,
+    section: String,
+    value: String,
+    users: Vec<String>,
+}
+
 #[derive(Default)]
 struct Builder {
     config: Config,
     errors: Vec<ConfigError>,
+    pickup_lists: Vec<PickupList>,
 }
 
 impl Builder {
@@ -460,13 +487,7 @@ impl Builder {
             match entry.key.as_str() {
                 "type" => {}
                 "name" => settings.name = entry.value.clone(),
-                "pickup_by" => {
-                    settings.pickup_by = match entry.value.trim() {
-                        "" | "anyone" => PickupBy::Anyone,
-                        "members" => PickupBy::Members,
-                        list => PickupBy::Users(split_list(list)),
-                    }
-                }
+                "pickup_by" => settings.pickup_by = self.pickup_by(section, entry),
                 _ => self.unknown_key(section, entry, "type, name, pickup_by"),
             }
         }
@@ -476,6 +497,69 @@ impl Builder {
                 section.line,
                 format!("[{}]: group {number} is configured twice", section.name),
             );
+        }
+    }
+
+    /// `anyone`, `members` (either in any case) or a list of user names.
+    /// A typo must not turn into a list naming a user nobody is, which
+    /// would lock everyone out without a word.
+    fn pickup_by(&mut self, section: &Section, entry: &Entry) -> PickupBy {
+        let value = entry.value.trim();
+        if value.is_empty() || value.eq_ignore_ascii_case("anyone") {
+            return PickupBy::Anyone;
+        }
+        if value.eq_ignore_ascii_case("members") {
+            return PickupBy::Members;
+        }
+        let users = split_list(value);
+        if let Some(keyword) = users.iter().find(|u| is_pickup_keyword(u)) {
+            self.error(
+                section,
+                entry.line,
+                format!(
+                    "[{}]: pickup_by = '{}' mixes '{}' with user names (expected anyone, members, or a comma separated list of users)",
+                    section.name,
+                    quote(value),
+                    quote(keyword)
+                ),
+            );
+            return PickupBy::Users(Vec::new());
+        }
+        self.pickup_lists.push(PickupList {
+            file: section.file.clone(),
+            line: entry.line,
+            section: section.name.clone(),
+            value: value.to_string(),
+            users: users.clone(),
+        });
+        PickupBy::Users(users)
+    }
+
+    fn check_pickup_lists(&mut self) {
+        for list in std::mem::take(&mut self.pickup_lists) {
+            for name in &list.users {
+                if self.config.users.contains_key(name) {
+                    continue;
+                }
+                let similar = self
+                    .config
+                    .users
+                    .keys()
+                    .filter(|u| u.eq_ignore_ascii_case(name))
+                    .min()
+                    .map(|u| format!("; did you mean '{}'?", quote(u)))
+                    .unwrap_or_default();
+                self.errors.push(ConfigError {
+                    file: list.file.clone(),
+                    line: list.line,
+                    message: format!(
+                        "[{}]: pickup_by = '{}': '{}' is not a configured user{similar} (expected anyone, members, or a comma separated list of users, each configured with type = user)",
+                        list.section,
+                        quote(&list.value),
+                        quote(name)
+                    ),
+                });
+            }
         }
     }
 
@@ -574,6 +658,10 @@ impl Builder {
         }
         self.config.users.insert(user.name.to_string(), user);
     }
+}
+
+fn is_pickup_keyword(s: &str) -> bool {
+    s.eq_ignore_ascii_case("anyone") || s.eq_ignore_ascii_case("members")
 }
 
 fn is_device(s: &str) -> bool {
@@ -763,6 +851,92 @@ endpoint = PJSIP/bob
         assert!(e[1].contains("not yes or no"));
         assert!(e[2].contains("missing 'type ='"));
         assert!(e[3].contains("unknown type 'phone'"));
+    }
+
+    const OFFICE: &str = "\
+[r]
+type = range
+start = *100
+end = *199
+
+[*101]
+type = group
+";
+
+    fn pickup_by(value: &str) -> Result<PickupBy, Vec<String>> {
+        let text = format!(
+            "{OFFICE}pickup_by = {value}\n[alice]\ntype = user\nendpoint = PJSIP/alice\n\
+             [bob]\ntype = user\nendpoint = PJSIP/bob\n"
+        );
+        match load(&text) {
+            Ok(c) => Ok(c.groups[&"*101".parse().unwrap()].pickup_by.clone()),
+            Err(e) => Err(e.iter().map(|e| e.to_string()).collect()),
+        }
+    }
+
+    #[test]
+    fn pickup_by_keywords_ignore_case() {
+        for v in ["anyone", "Anyone", "ANYONE", ""] {
+            assert_eq!(pickup_by(v), Ok(PickupBy::Anyone), "{v}");
+        }
+        for v in ["members", "Members", "MEMBERS"] {
+            assert_eq!(pickup_by(v), Ok(PickupBy::Members), "{v}");
+        }
+        assert_eq!(
+            pickup_by("alice, bob"),
+            Ok(PickupBy::Users(vec!["alice".into(), "bob".into()]))
+        );
+    }
+
+    #[test]
+    fn pickup_by_names_configured_users_only() {
+        let e = pickup_by("alice, bobb").unwrap_err();
+        assert_eq!(
+            e,
+            ["grouppickup.conf:8: [*101]: pickup_by = 'alice, bobb': 'bobb' is not a configured user \
+              (expected anyone, members, or a comma separated list of users, each configured with type = user)"]
+        );
+        let e = pickup_by("Alice").unwrap_err();
+        assert!(
+            e[0].contains("'Alice' is not a configured user; did you mean 'alice'?"),
+            "{e:?}"
+        );
+        // Users may be configured after the group that names them, and the
+        // group may come before them: both orders load.
+        let text = "[alice]\ntype = user\nendpoint = PJSIP/alice\n\
+                    [r]\ntype = range\nstart = *100\nend = *199\n\
+                    [*101]\ntype = group\npickup_by = alice\n";
+        assert!(load(text).is_ok());
+    }
+
+    #[test]
+    fn pickup_by_members_cannot_be_mixed_with_names() {
+        for v in ["members, alice", "alice, Members", "anyone, bob"] {
+            let e = pickup_by(v).unwrap_err();
+            assert_eq!(e.len(), 1, "{e:?}");
+            assert!(
+                e[0].starts_with("grouppickup.conf:8: [*101]: pickup_by = ")
+                    && e[0].contains("with user names (expected anyone, members, or a comma separated list of users)"),
+                "{e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn general_twice_is_reported_like_other_duplicates() {
+        let e = errors(
+            "[general]\ncontext = a\n[r]\ntype=range\nstart=*100\nend=*199\n[general]\nblf = no\n",
+        );
+        assert_eq!(
+            e,
+            [
+                "grouppickup.conf:7: [general]: section [general] is configured twice \
+              (first at grouppickup.conf:1); merge them into one"
+            ]
+        );
+        let e =
+            errors("[alice]\ntype=user\nendpoint=PJSIP/a\n[alice]\ntype=user\nendpoint=PJSIP/b\n");
+        assert!(e[0].contains("configured twice"), "{e:?}");
     }
 
     #[test]

@@ -76,7 +76,19 @@ fn config_text(assign: &[Assign; USERS]) -> String {
          [stars]\ntype = range\nstart = *100\nend = *199\n\
          [plain]\ntype = range\nstart = 300\nend = 399\n\
          [*103]\ntype = group\npickup_by = members\n\
-         [*104]\ntype = group\npickup_by = u0, u1\n",
+         [listed]\ntype = user\nendpoint = PJSIP/listed\n",
+    );
+    // A list may name configured users only: the absent of u0 and u1 are
+    // left out, and `listed` (never a picker) keeps the list from being
+    // empty, which would mean anyone.
+    let listed: Vec<String> = (0..2)
+        .filter(|&i| assign[i] != Assign::Absent)
+        .map(|i| format!("u{i}"))
+        .collect();
+    let _ = writeln!(
+        text,
+        "[*104]\ntype = group\npickup_by = listed{}",
+        listed.iter().map(|u| format!(", {u}")).collect::<String>()
     );
     for (i, a) in assign.iter().enumerate() {
         let group = match a {

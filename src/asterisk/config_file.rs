@@ -2,9 +2,13 @@
 //! `#include`, templates and Asterisk's syntax work as everywhere else) into
 //! the core's sections, and validates them.
 
+use super::log;
 use super::shim::{self, gp_config_entry, gp_config_result};
 use grouppickup_core::config::{Config, ConfigError, Entry, Section};
 use std::ffi::{c_void, CStr, CString};
+use std::io::ErrorKind;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 pub const FILENAME: &str = "grouppickup.conf";
 
@@ -50,6 +54,39 @@ unsafe extern "C" fn visit(ctx: *mut c_void, entry: *const gp_config_entry) {
     }));
 }
 
+/// Where Asterisk looks for the file: its configuration directory, as this
+/// process sees it.
+pub fn path() -> PathBuf {
+    let dir = unsafe { shim::gp_config_dir() };
+    let dir = if dir.is_null() {
+        PathBuf::from("/etc/asterisk")
+    } else {
+        PathBuf::from(std::ffi::OsStr::from_bytes(
+            unsafe { CStr::from_ptr(dir) }.to_bytes(),
+        ))
+    };
+    dir.join(FILENAME)
+}
+
+/// Why Asterisk found no file: it reports an unreadable file as it reports
+/// a missing one, and the two need different fixes.
+fn why_not_found(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return "the file is missing from Asterisk's configuration directory (copy asterisk-conf/grouppickup.conf there)".to_string();
+        }
+        Ok(m) if m.is_dir() => return "this is a directory, not a file".to_string(),
+        _ => {}
+    }
+    match std::fs::File::open(path) {
+        Ok(_) => "Asterisk could not read the file (see the messages above)".to_string(),
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => format!(
+            "the file cannot be read: {e}; it must be readable by the user Asterisk runs as (e.g. chown asterisk:asterisk and chmod 0640, as scripts/install does)"
+        ),
+        Err(e) => format!("the file cannot be read: {e}"),
+    }
+}
+
 /// Reads and validates the file. Errors come back as lines ready to log.
 pub fn read() -> Result<Config, Vec<ConfigError>> {
     let mut sections: Vec<Section> = Vec::new();
@@ -61,18 +98,29 @@ pub fn read() -> Result<Config, Vec<ConfigError>> {
             &mut sections as *mut Vec<Section> as *mut c_void,
         )
     };
-    let failure = |message: &str| {
+    let path = path();
+    let failure = |message: String| {
         Err(vec![ConfigError {
-            file: FILENAME.to_string(),
+            file: path.display().to_string(),
             line: 0,
-            message: message.to_string(),
+            message,
         }])
     };
     match status {
-        s if s == gp_config_result::GP_CONFIG_OK as i32 => Config::from_sections(&sections),
-        s if s == gp_config_result::GP_CONFIG_MISSING as i32 => failure(
-            "the file is missing from Asterisk's configuration directory (copy asterisk-conf/grouppickup.conf there)",
-        ),
-        _ => failure("Asterisk could not parse the file (see the messages above)"),
+        s if s == gp_config_result::GP_CONFIG_OK as i32 => {
+            let config = Config::from_sections(&sections)?;
+            if config.ranges.is_empty() {
+                // Valid, but nothing is dialable and nothing can be picked
+                // up: say so rather than load a module that does nothing.
+                log::warning(&format!(
+                    "grouppickup: no group numbers are configured: {} has no section with type = range \
+                     (an empty file, or a realtime backend that returned nothing); no number is dialable",
+                    path.display()
+                ));
+            }
+            Ok(config)
+        }
+        s if s == gp_config_result::GP_CONFIG_MISSING as i32 => failure(why_not_found(&path)),
+        _ => failure("Asterisk could not parse the file (see the messages above)".to_string()),
     }
 }

@@ -131,6 +131,13 @@ int gp_config_read(const char *filename, gp_config_visitor visit, void *ctx)
 	return GP_CONFIG_OK;
 }
 
+/* Asterisk's configuration directory, for telling an unreadable
+ * configuration file from a missing one. */
+const char *gp_config_dir(void)
+{
+	return ast_config_AST_CONFIG_DIR;
+}
+
 /* ---- memory ---- */
 
 void gp_memory_trim(void)
