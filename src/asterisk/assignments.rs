@@ -58,6 +58,8 @@ pub fn set(module: &Module, user: &str, group: &str) -> Result<String, String> {
     let config = module.registry.config();
     let number = config.users.get(user).and_then(|u| u.group);
     store(&persist)?;
+    // A call that rang while the user was in no group is filed now.
+    unsafe { shim::gp_events_replay() };
     module.lamps_refresh();
     let message = format!(
         "{user} is now a member of group {}",

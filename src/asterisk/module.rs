@@ -97,6 +97,9 @@ pub fn reload() -> i32 {
     let mut registered = module.extensions.lock().unwrap_or_else(|e| e.into_inner());
     *registered = extensions::update(std::mem::take(&mut *registered), &config);
     assignments::report(&module.registry.replace_config(config));
+    // Legs that started ringing while their user was in no group are filed
+    // now if the new configuration puts the user in one.
+    unsafe { shim::gp_events_replay() };
     module.lamps_refresh();
     drop(registered);
     unsafe { shim::gp_memory_trim() };
