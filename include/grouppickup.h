@@ -1,10 +1,10 @@
 /*
  * grouppickup -- Group Call Pickup for Asterisk
  *
- * The C ABI between the shim (src/asterisk/shim.c, which sees Asterisk's
- * headers and macros) and the Rust side of the module. Rust's bindings are
- * generated from this file only; nothing of Asterisk crosses it except the
- * opaque channel pointer.
+ * The C ABI between the shim (the C files in src/asterisk/shim/, which see
+ * Asterisk's headers and macros) and the Rust side of the module. Rust's
+ * bindings are generated from this file only; nothing of Asterisk crosses it
+ * except the opaque channel pointer.
  *
  * This program is free software, distributed under the terms of the GNU
  * General Public License Version 2.
@@ -156,13 +156,9 @@ void gp_ami_list_item(struct gp_ami_session *session, const char *event, const c
 void gp_ami_list_end(struct gp_ami_session *session, const char *event, int count);
 void gp_ami_event(const char *event, const char *headers);
 
-int gp_events_subscribe(void);
-void gp_events_unsubscribe(void);
 /* Whether the live channel `name` carries GROUPPICKUP_EXCLUDE=yes; a
  * channel lookup, so asked only for legs that could be pickable. */
 int gp_leg_excluded(const char *name);
-/* Reports every leg ringing now, oldest first (at load). */
-void gp_events_replay(void);
 
 /* Copies the channel's name into buf (always NUL-terminated). */
 void gp_channel_name(struct ast_channel *chan, char *buf, size_t len);
