@@ -111,7 +111,9 @@ struct gp_ami_session;
 
 /* ---- Implemented by the shim, called from Rust ---- */
 
-void gp_log(int level, const char *message);
+/* Logs `message` at a gp_log_level as coming from `file`:`line` in
+ * `function` (the Rust place that logged it). */
+void gp_log(int level, const char *file, int line, const char *function, const char *message);
 const char *gp_buildopt_sum(void);
 
 int gp_config_read(const char *filename, gp_config_visitor visit, void *ctx);

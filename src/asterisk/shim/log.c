@@ -1,7 +1,8 @@
 /*
  * grouppickup -- Group Call Pickup for Asterisk
  *
- * Asterisk's logger for Rust.
+ * Asterisk's logger for Rust. Each line names the Rust file, line and
+ * module that logged it, not this file.
  *
  * This program is free software, distributed under the terms of the GNU
  * General Public License Version 2.
@@ -15,23 +16,30 @@
 
 #include "shim.h"
 
-void gp_log(int level, const char *message)
+void gp_log(int level, const char *file, int line, const char *function, const char *message)
 {
+	/* What Asterisk's LOG_* and _A_ macros would pass, with Rust's place. */
 	switch (level) {
 	case GP_LOG_ERROR:
-		ast_log(LOG_ERROR, "%s\n", message);
+		ast_log(__LOG_ERROR, file, line, function, "%s\n", message);
 		break;
 	case GP_LOG_WARNING:
-		ast_log(LOG_WARNING, "%s\n", message);
+		ast_log(__LOG_WARNING, file, line, function, "%s\n", message);
 		break;
 	case GP_LOG_NOTICE:
-		ast_log(LOG_NOTICE, "%s\n", message);
+		ast_log(__LOG_NOTICE, file, line, function, "%s\n", message);
 		break;
 	case GP_LOG_VERBOSE:
-		ast_verb(3, "%s\n", message);
+		/* As ast_verb(3, ...) does. */
+		if (VERBOSITY_ATLEAST(3)) {
+			__ast_verbose(file, line, function, 3, "%s\n", message);
+		}
 		break;
 	default:
-		ast_debug(1, "%s\n", message);
+		/* As ast_debug(1, ...) does. */
+		if (DEBUG_ATLEAST(1)) {
+			ast_log(__LOG_DEBUG, file, line, function, "%s\n", message);
+		}
 		break;
 	}
 }
