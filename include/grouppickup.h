@@ -41,16 +41,12 @@ enum gp_config_result {
 	GP_CONFIG_INVALID = 2,
 };
 
-/* CLI commands the shim registers and Rust answers. */
-enum gp_cli_command {
-	GP_CLI_SHOW_RANGES = 0,
-	GP_CLI_SHOW_GROUPS = 1,
-	GP_CLI_SHOW_RINGING = 2,
-	GP_CLI_SHOW_STATS = 3,
-	GP_CLI_SHOW_GROUP = 4,
-	GP_CLI_SHOW_USER = 5,
-	GP_CLI_SET_USER = 6,
-	GP_CLI_CLEAR_USER = 7,
+/* A CLI command, as Rust declares it (src/asterisk/cli.rs). The strings are
+ * Rust's and stay valid as long as the module is loaded. */
+struct gp_cli_command {
+	const char *command; /* the words, "grouppickup show group" */
+	const char *summary;
+	const char *usage;
 };
 
 /* Results of gp_rs_cli(). */
@@ -189,11 +185,15 @@ int gp_rs_app_exec(struct ast_channel *chan, const char *data);
  * call, look its leg up), the claim given back; 0 when a call was found. */
 int gp_rs_bench_find(struct ast_channel *chan, const char *number);
 #endif
-/* Runs a CLI command; *text (allocated by Rust, give it back with
- * gp_rs_free) is printed. Returns a gp_cli_result. */
-int gp_rs_cli(int command, int argc, const char *const *argv, char **text);
+/* How many CLI commands there are; the shim registers them all at load. */
+int gp_rs_cli_command_count(void);
+/* Fills *out with the index-th CLI command; 0, or -1 for no such index. */
+int gp_rs_cli_command(int index, struct gp_cli_command *out);
+/* Runs the index-th CLI command; *text (allocated by Rust, give it back
+ * with gp_rs_free) is printed. Returns a gp_cli_result. */
+int gp_rs_cli(int index, int argc, const char *const *argv, char **text);
 /* The state-th completion of `word` at argument `pos`, or NULL. */
-char *gp_rs_cli_complete(int command, int pos, const char *word, int state);
+char *gp_rs_cli_complete(int index, int pos, const char *word, int state);
 void gp_rs_free(char *text);
 /* A dialplan function's value into buf; 0, or -1 with an error logged. */
 int gp_rs_function(int function, const char *arg, char *buf, size_t len);

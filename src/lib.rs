@@ -105,11 +105,35 @@ mod entry {
         crate::asterisk::cstring(&text).into_raw()
     }
 
+    #[no_mangle]
+    pub extern "C" fn gp_rs_cli_command_count() -> c_int {
+        guard("CLI", 0, || c_int::try_from(cli::count()).unwrap_or(0))
+    }
+
+    /// # Safety
+    /// `out` is writable.
+    #[no_mangle]
+    pub unsafe extern "C" fn gp_rs_cli_command(
+        index: c_int,
+        out: *mut shim::gp_cli_command,
+    ) -> c_int {
+        if out.is_null() {
+            return -1;
+        }
+        guard("CLI", -1, || {
+            let Some(command) = usize::try_from(index).ok().and_then(cli::describe) else {
+                return -1;
+            };
+            *out = command;
+            0
+        })
+    }
+
     /// # Safety
     /// `argv` holds `argc` C strings; `out` is writable.
     #[no_mangle]
     pub unsafe extern "C" fn gp_rs_cli(
-        command: c_int,
+        index: c_int,
         argc: c_int,
         argv: *const *const c_char,
         out: *mut *mut c_char,
@@ -128,7 +152,10 @@ mod entry {
                     .collect()
             };
             args.iter().for_each(|a| fault_point(a));
-            let (result, printed) = cli::run(command, &args);
+            let (result, printed) = match usize::try_from(index) {
+                Ok(index) => cli::run(index, &args),
+                Err(_) => (shim::gp_cli_result::GP_CLI_FAILED, String::new()),
+            };
             if !printed.is_empty() {
                 *out = give(printed);
             }
@@ -140,16 +167,18 @@ mod entry {
     /// `word` is a C string or NULL.
     #[no_mangle]
     pub unsafe extern "C" fn gp_rs_cli_complete(
-        command: c_int,
+        index: c_int,
         pos: c_int,
         word: *const c_char,
         state: c_int,
     ) -> *mut c_char {
-        guard("CLI completion", std::ptr::null_mut(), || {
+        guard("CLI completion", None, || {
             let (pos, state, word) = (pos.max(0) as usize, state.max(0) as usize, text(word));
             fault_point(&word);
-            cli::complete(command, pos, &word, state).map_or(std::ptr::null_mut(), give)
+            let index = usize::try_from(index).ok()?;
+            cli::complete(index, pos, &word, state).map(give)
         })
+        .unwrap_or(std::ptr::null_mut())
     }
 
     /// # Safety
