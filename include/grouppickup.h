@@ -63,11 +63,20 @@ enum gp_function {
 	GP_FUNCTION_RINGING = 1, /* GROUPPICKUP_RINGING(number) */
 };
 
-/* AMI actions. */
-enum gp_ami_action {
-	GP_AMI_SHOW = 0,
-	GP_AMI_SET_USER = 1,
-	GP_AMI_CLEAR_USER = 2,
+/* Permission classes of AMI actions, combined with |: a manager user needs
+ * one of them in its `write =`. */
+enum gp_ami_class {
+	GP_AMI_CLASS_CALL = 1,
+	GP_AMI_CLASS_REPORTING = 2,
+	GP_AMI_CLASS_CONFIG = 4,
+};
+
+/* An AMI action, as Rust declares it (src/asterisk/ami.rs). The name is
+ * Rust's and stays valid as long as the module is loaded; the action's help
+ * comes from doc/grouppickup-en_US.xml, matched by name. */
+struct gp_ami_action {
+	const char *name;
+	int classes; /* gp_ami_class values */
 };
 
 /* A group's lamp, as gp_rs_device_state() reports it. */
@@ -199,6 +208,11 @@ void gp_rs_free(char *text);
 int gp_rs_function(int function, const char *arg, char *buf, size_t len);
 /* A gp_lamp for device GroupPickup:<number>. */
 int gp_rs_device_state(const char *number);
-void gp_rs_ami(int action, struct gp_ami_session *session, const char *user, const char *group);
+/* How many AMI actions there are; the shim registers them all at load. */
+int gp_rs_ami_action_count(void);
+/* Fills *out with the index-th AMI action; 0, or -1 for no such index. */
+int gp_rs_ami_action(int index, struct gp_ami_action *out);
+/* Answers a request for the index-th AMI action. */
+void gp_rs_ami(int index, struct gp_ami_session *session, const char *user, const char *group);
 
 #endif

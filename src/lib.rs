@@ -215,11 +215,35 @@ mod entry {
         })
     }
 
+    #[no_mangle]
+    pub extern "C" fn gp_rs_ami_action_count() -> c_int {
+        guard("AMI", 0, || c_int::try_from(ami::count()).unwrap_or(0))
+    }
+
+    /// # Safety
+    /// `out` is writable.
+    #[no_mangle]
+    pub unsafe extern "C" fn gp_rs_ami_action(
+        index: c_int,
+        out: *mut shim::gp_ami_action,
+    ) -> c_int {
+        if out.is_null() {
+            return -1;
+        }
+        guard("AMI", -1, || {
+            let Some(action) = usize::try_from(index).ok().and_then(ami::describe) else {
+                return -1;
+            };
+            *out = action;
+            0
+        })
+    }
+
     /// # Safety
     /// `session` is the shim's request; `user` and `group` C strings or NULL.
     #[no_mangle]
     pub unsafe extern "C" fn gp_rs_ami(
-        action: c_int,
+        index: c_int,
         session: *mut shim::gp_ami_session,
         user: *const c_char,
         group: *const c_char,
@@ -230,7 +254,9 @@ mod entry {
         let answered = guard("AMI", false, || {
             let user = text(user);
             fault_point(&user);
-            ami::run(action, session, &user, &text(group));
+            // A negative index is no action: run() answers with an error.
+            let index = usize::try_from(index).unwrap_or(usize::MAX);
+            ami::run(index, session, &user, &text(group));
             true
         });
         if !answered {

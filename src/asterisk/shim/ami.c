@@ -58,43 +58,91 @@ void gp_ami_event(const char *event, const char *headers)
 	manager_event(EVENT_FLAG_CALL, event, "%s", headers);
 }
 
-static int ami_run(struct mansession *s, const struct message *m, enum gp_ami_action action)
+/* Rust's actions, as registered; the names are Rust's, valid while the
+ * module is loaded. */
+static struct gp_ami_action *actions;
+static int count;
+
+static int authority(int classes)
+{
+	return (classes & GP_AMI_CLASS_CALL ? EVENT_FLAG_CALL : 0)
+		| (classes & GP_AMI_CLASS_REPORTING ? EVENT_FLAG_REPORTING : 0)
+		| (classes & GP_AMI_CLASS_CONFIG ? EVENT_FLAG_CONFIG : 0);
+}
+
+/* The action a request is for, read as Asterisk's manager reads it to find
+ * the handler: the first Action header that is not empty. */
+static const char *action_name(const struct message *m)
+{
+	static const char key[] = "Action:";
+	unsigned int i;
+
+	for (i = 0; i < m->hdrcount; i++) {
+		const char *value;
+
+		if (strncasecmp(key, m->headers[i], sizeof(key) - 1)) {
+			continue;
+		}
+		value = ast_skip_blanks(m->headers[i] + sizeof(key) - 1);
+		if (!ast_strlen_zero(value)) {
+			return value;
+		}
+	}
+	return "";
+}
+
+/* Every action has this handler; the request's Action header says which
+ * one it is (case-insensitive, as Asterisk matches it). */
+static int handler(struct mansession *s, const struct message *m)
 {
 	struct gp_ami_session session = { .s = s, .m = m };
+	const char *name = action_name(m);
+	int index;
 
-	gp_rs_ami(action, &session, astman_get_header(m, "User"), astman_get_header(m, "Group"));
+	for (index = 0; index < count; index++) {
+		if (!strcasecmp(actions[index].name, name)) {
+			gp_rs_ami(index, &session, astman_get_header(m, "User"), astman_get_header(m, "Group"));
+			return 0;
+		}
+	}
+	astman_send_error(s, m, "Unknown action");
 	return 0;
-}
-
-static int ami_show(struct mansession *s, const struct message *m)
-{
-	return ami_run(s, m, GP_AMI_SHOW);
-}
-
-static int ami_set_user(struct mansession *s, const struct message *m)
-{
-	return ami_run(s, m, GP_AMI_SET_USER);
-}
-
-static int ami_clear_user(struct mansession *s, const struct message *m)
-{
-	return ami_run(s, m, GP_AMI_CLEAR_USER);
 }
 
 int gp_ami_load(void)
 {
-	if (ast_manager_register_xml("GroupPickupShow", EVENT_FLAG_CALL | EVENT_FLAG_REPORTING, ami_show)
-		|| ast_manager_register_xml("GroupPickupSetUser", EVENT_FLAG_CONFIG, ami_set_user)
-		|| ast_manager_register_xml("GroupPickupClearUser", EVENT_FLAG_CONFIG, ami_clear_user)) {
-		gp_ami_unload();
+	int n = gp_rs_ami_action_count();
+	int i;
+
+	if (n <= 0) {
+		return 0;
+	}
+	actions = ast_calloc(n, sizeof(*actions));
+	if (!actions) {
 		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (gp_rs_ami_action(i, &actions[i])) {
+			ast_free(actions);
+			actions = NULL;
+			return -1;
+		}
+	}
+	/* Without a synopsis, so Asterisk takes the help from the XML. */
+	for (count = 0; count < n; count++) {
+		if (ast_manager_register_xml(actions[count].name, authority(actions[count].classes), handler)) {
+			gp_ami_unload();
+			return -1;
+		}
 	}
 	return 0;
 }
 
 void gp_ami_unload(void)
 {
-	ast_manager_unregister("GroupPickupClearUser");
-	ast_manager_unregister("GroupPickupSetUser");
-	ast_manager_unregister("GroupPickupShow");
+	while (count > 0) {
+		ast_manager_unregister(actions[--count].name);
+	}
+	ast_free(actions);
+	actions = NULL;
 }
