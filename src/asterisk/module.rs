@@ -97,8 +97,10 @@ pub fn reload() -> i32 {
 }
 
 pub fn unload() {
-    // The shim has stopped the channel events by now (it waits for a
-    // handler still running), so nothing else touches the state.
+    // The shim has stopped the channel events by now (waiting for a handler
+    // still running) and removed the application, functions, AMI actions
+    // and CLI commands; it removes the device-state provider after this,
+    // so it still answers while the hints go.
     let module = MODULE.write().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(module) = module {
         lamps::all_off(&module.registry);
