@@ -35,11 +35,30 @@ fn asterisk_include_dir() -> PathBuf {
     );
 }
 
+/// The shim, one C file per facet (src/asterisk/shim/shim.h says what they
+/// share). `bench.c` is compiled into benchmark builds only.
+const SHIM_DIR: &str = "src/asterisk/shim";
+const SHIM_FACETS: &[&str] = &[
+    "module",
+    "log",
+    "config",
+    "dialplan",
+    "devstate",
+    "db",
+    "channel",
+    "events",
+    "functions",
+    "cli",
+    "ami",
+    "message",
+];
+const SHIM_BENCH: &str = "bench";
+
 fn main() {
     println!("cargo:rerun-if-env-changed=ASTERISK_INCLUDE_DIR");
     println!("cargo:rerun-if-env-changed=GROUPPICKUP_CACHE");
-    println!("cargo:rerun-if-changed=src/asterisk/shim.c");
     println!("cargo:rerun-if-changed=include/grouppickup.h");
+    println!("cargo:rerun-if-changed={SHIM_DIR}/shim.h");
 
     let asterisk = asterisk_include_dir();
     println!(
@@ -56,8 +75,14 @@ fn main() {
     if bench {
         shim.define("GP_BENCH", "1");
     }
-    shim.file("src/asterisk/shim.c")
-        .include("include")
+    let facets = SHIM_FACETS.iter().chain(bench.then_some(&SHIM_BENCH));
+    for facet in facets {
+        let file = format!("{SHIM_DIR}/{facet}.c");
+        println!("cargo:rerun-if-changed={file}");
+        shim.file(file);
+    }
+    shim.include("include")
+        .include(SHIM_DIR)
         .include(&asterisk)
         .define("AST_MODULE", "\"app_grouppickup\"")
         .define("AST_MODULE_SELF_SYM", "__internal_app_grouppickup_self")

@@ -1,10 +1,10 @@
 /*
  * grouppickup -- Group Call Pickup for Asterisk
  *
- * The C ABI between the shim (src/asterisk/shim.c, which sees Asterisk's
- * headers and macros) and the Rust side of the module. Rust's bindings are
- * generated from this file only; nothing of Asterisk crosses it except the
- * opaque channel pointer.
+ * The C ABI between the shim (the C files in src/asterisk/shim/, which see
+ * Asterisk's headers and macros) and the Rust side of the module. Rust's
+ * bindings are generated from this file only; nothing of Asterisk crosses it
+ * except the opaque channel pointer.
  *
  * This program is free software, distributed under the terms of the GNU
  * General Public License Version 2.
@@ -41,16 +41,12 @@ enum gp_config_result {
 	GP_CONFIG_INVALID = 2,
 };
 
-/* CLI commands the shim registers and Rust answers. */
-enum gp_cli_command {
-	GP_CLI_SHOW_RANGES = 0,
-	GP_CLI_SHOW_GROUPS = 1,
-	GP_CLI_SHOW_RINGING = 2,
-	GP_CLI_SHOW_STATS = 3,
-	GP_CLI_SHOW_GROUP = 4,
-	GP_CLI_SHOW_USER = 5,
-	GP_CLI_SET_USER = 6,
-	GP_CLI_CLEAR_USER = 7,
+/* A CLI command, as Rust declares it (src/asterisk/cli.rs). The strings are
+ * Rust's and stay valid as long as the module is loaded. */
+struct gp_cli_command {
+	const char *command; /* the words, "grouppickup show group" */
+	const char *summary;
+	const char *usage;
 };
 
 /* Results of gp_rs_cli(). */
@@ -67,11 +63,20 @@ enum gp_function {
 	GP_FUNCTION_RINGING = 1, /* GROUPPICKUP_RINGING(number) */
 };
 
-/* AMI actions. */
-enum gp_ami_action {
-	GP_AMI_SHOW = 0,
-	GP_AMI_SET_USER = 1,
-	GP_AMI_CLEAR_USER = 2,
+/* Permission classes of AMI actions, combined with |: a manager user needs
+ * one of them in its `write =`. */
+enum gp_ami_class {
+	GP_AMI_CLASS_CALL = 1,
+	GP_AMI_CLASS_REPORTING = 2,
+	GP_AMI_CLASS_CONFIG = 4,
+};
+
+/* An AMI action, as Rust declares it (src/asterisk/ami.rs). The name is
+ * Rust's and stays valid as long as the module is loaded; the action's help
+ * comes from doc/grouppickup-en_US.xml, matched by name. */
+struct gp_ami_action {
+	const char *name;
+	int classes; /* gp_ami_class values */
 };
 
 /* A group's lamp, as gp_rs_device_state() reports it. */
@@ -111,7 +116,9 @@ struct gp_ami_session;
 
 /* ---- Implemented by the shim, called from Rust ---- */
 
-void gp_log(int level, const char *message);
+/* Logs `message` at a gp_log_level as coming from `file`:`line` in
+ * `function` (the Rust place that logged it). */
+void gp_log(int level, const char *file, int line, const char *function, const char *message);
 const char *gp_buildopt_sum(void);
 
 int gp_config_read(const char *filename, gp_config_visitor visit, void *ctx);
@@ -149,6 +156,10 @@ int gp_db_del(const char *family, const char *key);
 /* Sends a text message (SIP MESSAGE for pjsip:) to `to`, e.g. "pjsip:alice". */
 int gp_message_send(const char *to, const char *body);
 
+/* Reports every leg ringing now, oldest first: at load, and after a change
+ * that may put a user with ringing calls into a group. */
+void gp_events_replay(void);
+
 /* AMI: answers to a request, and events of class `call`. `headers` are
  * complete "Key: value\r\n" lines. */
 void gp_ami_error(struct gp_ami_session *session, const char *message);
@@ -158,13 +169,9 @@ void gp_ami_list_item(struct gp_ami_session *session, const char *event, const c
 void gp_ami_list_end(struct gp_ami_session *session, const char *event, int count);
 void gp_ami_event(const char *event, const char *headers);
 
-int gp_events_subscribe(void);
-void gp_events_unsubscribe(void);
 /* Whether the live channel `name` carries GROUPPICKUP_EXCLUDE=yes; a
  * channel lookup, so asked only for legs that could be pickable. */
 int gp_leg_excluded(const char *name);
-/* Reports every leg ringing now, oldest first (at load). */
-void gp_events_replay(void);
 
 /* Copies the channel's name into buf (always NUL-terminated). */
 void gp_channel_name(struct ast_channel *chan, char *buf, size_t len);
@@ -193,16 +200,25 @@ int gp_rs_app_exec(struct ast_channel *chan, const char *data);
  * call, look its leg up), the claim given back; 0 when a call was found. */
 int gp_rs_bench_find(struct ast_channel *chan, const char *number);
 #endif
-/* Runs a CLI command; *text (allocated by Rust, give it back with
- * gp_rs_free) is printed. Returns a gp_cli_result. */
-int gp_rs_cli(int command, int argc, const char *const *argv, char **text);
+/* How many CLI commands there are; the shim registers them all at load. */
+int gp_rs_cli_command_count(void);
+/* Fills *out with the index-th CLI command; 0, or -1 for no such index. */
+int gp_rs_cli_command(int index, struct gp_cli_command *out);
+/* Runs the index-th CLI command; *text (allocated by Rust, give it back
+ * with gp_rs_free) is printed. Returns a gp_cli_result. */
+int gp_rs_cli(int index, int argc, const char *const *argv, char **text);
 /* The state-th completion of `word` at argument `pos`, or NULL. */
-char *gp_rs_cli_complete(int command, int pos, const char *word, int state);
+char *gp_rs_cli_complete(int index, int pos, const char *word, int state);
 void gp_rs_free(char *text);
 /* A dialplan function's value into buf; 0, or -1 with an error logged. */
 int gp_rs_function(int function, const char *arg, char *buf, size_t len);
 /* A gp_lamp for device GroupPickup:<number>. */
 int gp_rs_device_state(const char *number);
-void gp_rs_ami(int action, struct gp_ami_session *session, const char *user, const char *group);
+/* How many AMI actions there are; the shim registers them all at load. */
+int gp_rs_ami_action_count(void);
+/* Fills *out with the index-th AMI action; 0, or -1 for no such index. */
+int gp_rs_ami_action(int index, struct gp_ami_action *out);
+/* Answers a request for the index-th AMI action. */
+void gp_rs_ami(int index, struct gp_ami_session *session, const char *user, const char *group);
 
 #endif

@@ -101,11 +101,35 @@ mod entry {
         crate::asterisk::cstring(&text).into_raw()
     }
 
+    #[no_mangle]
+    pub extern "C" fn gp_rs_cli_command_count() -> c_int {
+        guard("CLI", 0, || c_int::try_from(cli::count()).unwrap_or(0))
+    }
+
+    /// # Safety
+    /// `out` is writable.
+    #[no_mangle]
+    pub unsafe extern "C" fn gp_rs_cli_command(
+        index: c_int,
+        out: *mut shim::gp_cli_command,
+    ) -> c_int {
+        if out.is_null() {
+            return -1;
+        }
+        guard("CLI", -1, || {
+            let Some(command) = usize::try_from(index).ok().and_then(cli::describe) else {
+                return -1;
+            };
+            *out = command;
+            0
+        })
+    }
+
     /// # Safety
     /// `argv` holds `argc` C strings; `out` is writable.
     #[no_mangle]
     pub unsafe extern "C" fn gp_rs_cli(
-        command: c_int,
+        index: c_int,
         argc: c_int,
         argv: *const *const c_char,
         out: *mut *mut c_char,
@@ -124,7 +148,10 @@ mod entry {
                     .collect()
             };
             args.iter().for_each(|a| fault_point(a));
-            let (result, printed) = cli::run(command, &args);
+            let (result, printed) = match usize::try_from(index) {
+                Ok(index) => cli::run(index, &args),
+                Err(_) => (shim::gp_cli_result::GP_CLI_FAILED, String::new()),
+            };
             if !printed.is_empty() {
                 *out = give(printed);
             }
@@ -136,16 +163,18 @@ mod entry {
     /// `word` is a C string or NULL.
     #[no_mangle]
     pub unsafe extern "C" fn gp_rs_cli_complete(
-        command: c_int,
+        index: c_int,
         pos: c_int,
         word: *const c_char,
         state: c_int,
     ) -> *mut c_char {
-        guard("CLI completion", std::ptr::null_mut(), || {
+        guard("CLI completion", None, || {
             let (pos, state, word) = (pos.max(0) as usize, state.max(0) as usize, text(word));
             fault_point(&word);
-            cli::complete(command, pos, &word, state).map_or(std::ptr::null_mut(), give)
+            let index = usize::try_from(index).ok()?;
+            cli::complete(index, pos, &word, state).map(give)
         })
+        .unwrap_or(std::ptr::null_mut())
     }
 
     /// # Safety
@@ -182,11 +211,35 @@ mod entry {
         })
     }
 
+    #[no_mangle]
+    pub extern "C" fn gp_rs_ami_action_count() -> c_int {
+        guard("AMI", 0, || c_int::try_from(ami::count()).unwrap_or(0))
+    }
+
+    /// # Safety
+    /// `out` is writable.
+    #[no_mangle]
+    pub unsafe extern "C" fn gp_rs_ami_action(
+        index: c_int,
+        out: *mut shim::gp_ami_action,
+    ) -> c_int {
+        if out.is_null() {
+            return -1;
+        }
+        guard("AMI", -1, || {
+            let Some(action) = usize::try_from(index).ok().and_then(ami::describe) else {
+                return -1;
+            };
+            *out = action;
+            0
+        })
+    }
+
     /// # Safety
     /// `session` is the shim's request; `user` and `group` C strings or NULL.
     #[no_mangle]
     pub unsafe extern "C" fn gp_rs_ami(
-        action: c_int,
+        index: c_int,
         session: *mut shim::gp_ami_session,
         user: *const c_char,
         group: *const c_char,
@@ -197,7 +250,9 @@ mod entry {
         let answered = guard("AMI", false, || {
             let user = text(user);
             fault_point(&user);
-            ami::run(action, session, &user, &text(group));
+            // A negative index is no action: run() answers with an error.
+            let index = usize::try_from(index).unwrap_or(usize::MAX);
+            ami::run(index, session, &user, &text(group));
             true
         });
         if !answered {

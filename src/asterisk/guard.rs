@@ -5,6 +5,8 @@ use super::log;
 use std::panic::{self, AssertUnwindSafe};
 
 /// Runs `f`; if it panics, logs which entry failed and returns `failed`.
+/// The log line names the entry's place (its caller), not this file.
+#[track_caller]
 pub fn guard<R>(what: &str, failed: R, f: impl FnOnce() -> R) -> R {
     match panic::catch_unwind(AssertUnwindSafe(f)) {
         Ok(value) => value,
@@ -39,11 +41,12 @@ pub fn fault_point(input: &str) {
 /// per-thread state that would pin the module in memory after unload) with
 /// a line in Asterisk's log carrying the location.
 pub fn install_panic_hook() {
-    panic::set_hook(Box::new(|info| {
-        let location = info
-            .location()
-            .map(|l| format!("{}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        log::debug(&format!("grouppickup: panic at {location}"));
+    panic::set_hook(Box::new(|info| match info.location() {
+        Some(at) => log::at(
+            log::Level::GP_LOG_DEBUG,
+            at,
+            &format!("grouppickup: panic at {}:{}", at.file(), at.line()),
+        ),
+        None => log::debug("grouppickup: panic at an unknown place"),
     }));
 }

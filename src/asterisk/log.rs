@@ -1,30 +1,74 @@
-//! Asterisk's logger, from Rust.
+//! Asterisk's logger, from Rust. Each line names the place in Rust that
+//! logged it (file, line and module path), as Asterisk's own `ast_log`
+//! names the C file and function.
 
+pub use super::shim::gp_log_level as Level;
 use super::shim::{self, gp_log_level};
-use std::ffi::CString;
+use std::ffi::{c_int, CString};
+use std::panic::Location;
 
-fn emit(level: gp_log_level, message: &str) {
-    // An interior NUL would truncate the line; show it instead.
-    let line = CString::new(message.replace('\0', "\\0")).unwrap_or_default();
-    unsafe { shim::gp_log(level as i32, line.as_ptr()) }
+/// This library's name, the root of the module paths in log lines.
+const CRATE: &str = env!("CARGO_CRATE_NAME");
+
+/// The module path of a source file of this crate, from its path:
+/// `src/asterisk/module.rs` is `app_grouppickup::asterisk::module`.
+fn module_path(file: &str) -> String {
+    let Some(path) = file
+        .strip_prefix("src/")
+        .and_then(|f| f.strip_suffix(".rs"))
+    else {
+        return CRATE.to_string();
+    };
+    let path = path.strip_suffix("/mod").unwrap_or(path);
+    if path == "lib" {
+        return CRATE.to_string();
+    }
+    format!("{CRATE}::{}", path.replace('/', "::"))
 }
 
+/// An interior NUL would truncate the text; show it instead.
+fn c_text(text: &str) -> CString {
+    CString::new(text.replace('\0', "\\0")).unwrap_or_default()
+}
+
+/// Logs `message` as coming from `location`.
+pub fn at(level: gp_log_level, location: &Location<'_>, message: &str) {
+    let file = c_text(location.file());
+    let function = c_text(&module_path(location.file()));
+    let line = c_int::try_from(location.line()).unwrap_or(c_int::MAX);
+    let message = c_text(message);
+    unsafe {
+        shim::gp_log(
+            level as c_int,
+            file.as_ptr(),
+            line,
+            function.as_ptr(),
+            message.as_ptr(),
+        )
+    }
+}
+
+#[track_caller]
 pub fn error(message: &str) {
-    emit(gp_log_level::GP_LOG_ERROR, message)
+    at(gp_log_level::GP_LOG_ERROR, Location::caller(), message)
 }
 
+#[track_caller]
 pub fn warning(message: &str) {
-    emit(gp_log_level::GP_LOG_WARNING, message)
+    at(gp_log_level::GP_LOG_WARNING, Location::caller(), message)
 }
 
+#[track_caller]
 pub fn notice(message: &str) {
-    emit(gp_log_level::GP_LOG_NOTICE, message)
+    at(gp_log_level::GP_LOG_NOTICE, Location::caller(), message)
 }
 
+#[track_caller]
 pub fn verbose(message: &str) {
-    emit(gp_log_level::GP_LOG_VERBOSE, message)
+    at(gp_log_level::GP_LOG_VERBOSE, Location::caller(), message)
 }
 
+#[track_caller]
 pub fn debug(message: &str) {
-    emit(gp_log_level::GP_LOG_DEBUG, message)
+    at(gp_log_level::GP_LOG_DEBUG, Location::caller(), message)
 }

@@ -43,6 +43,8 @@ fn log_errors(errors: &[ConfigError], outcome: &str) {
     ));
 }
 
+/// The configuration, the module's state, its extensions and hints. The
+/// shim subscribes to the channel events once this has returned 0.
 pub fn load() -> i32 {
     guard::install_panic_hook();
     let config = match config_file::read() {
@@ -62,16 +64,6 @@ pub fn load() -> i32 {
     // for the state of its device as soon as it is added.
     *module.extensions.lock().unwrap_or_else(|e| e.into_inner()) =
         extensions::register(&module.registry.config());
-    if unsafe { shim::gp_events_subscribe() } != 0 {
-        log::error("grouppickup: could not subscribe to channel events; the module is not loaded");
-        unload();
-        return -1;
-    }
-    // Calls that already ring when the module is loaded can be picked up
-    // too. (A leg that stops ringing in the instant between the
-    // subscription and this replay may stay listed until a picker finds it
-    // gone; the pickup re-checks every leg on the live channel.)
-    unsafe { shim::gp_events_replay() };
     unsafe { shim::gp_memory_trim() };
     let sum = unsafe { std::ffi::CStr::from_ptr(shim::gp_buildopt_sum()) };
     log::verbose(&format!(
@@ -108,8 +100,10 @@ pub fn reload() -> i32 {
 }
 
 pub fn unload() {
-    // Stop the events first: this waits for a handler still running.
-    unsafe { shim::gp_events_unsubscribe() };
+    // The shim has stopped the channel events by now (waiting for a handler
+    // still running) and removed the application, functions, AMI actions
+    // and CLI commands; it removes the device-state provider after this,
+    // so it still answers while the hints go.
     let module = MODULE.write().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(module) = module {
         lamps::all_off(&module.registry);

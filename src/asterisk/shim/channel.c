@@ -1,0 +1,148 @@
+/*
+ * grouppickup -- Group Call Pickup for Asterisk
+ *
+ * Channels: the GroupPickup application, the helpers Rust uses on the
+ * picker's channel, and the pickup itself, with the target channel locked
+ * and referenced as Asterisk requires.
+ *
+ * This program is free software, distributed under the terms of the GNU
+ * General Public License Version 2.
+ */
+
+#include "asterisk.h"
+
+#include "asterisk/channel.h"
+#include "asterisk/file.h"
+#include "asterisk/module.h"
+#include "asterisk/pbx.h"
+#include "asterisk/pickup.h"
+#include "asterisk/utils.h"
+
+#include "shim.h"
+
+static const char app_name[] = "GroupPickup";
+
+static int app_exec(struct ast_channel *chan, const char *data)
+{
+	return gp_rs_app_exec(chan, data ? data : "");
+}
+
+int gp_channel_load(void)
+{
+	return ast_register_application_xml(app_name, app_exec) ? -1 : 0;
+}
+
+void gp_channel_unload(void)
+{
+	ast_unregister_application(app_name);
+}
+
+/* Unlike ast_channel_get_by_name(), this never falls back to scanning every
+ * channel for a uniqueid when the name is not there. */
+struct ast_channel *gp_channel_find_exact(const char *name)
+{
+	struct ast_channel_iterator *iter;
+	struct ast_channel *chan = NULL;
+
+	if (ast_strlen_zero(name)) {
+		return NULL;
+	}
+	iter = ast_channel_iterator_by_name_new(name, 0);
+	if (iter) {
+		chan = ast_channel_iterator_next(iter);
+		ast_channel_iterator_destroy(iter);
+	}
+	return chan;
+}
+
+void gp_channel_name(struct ast_channel *chan, char *buf, size_t len)
+{
+	ast_channel_lock(chan);
+	ast_copy_string(buf, ast_channel_name(chan), len);
+	ast_channel_unlock(chan);
+}
+
+void gp_channel_setvar(struct ast_channel *chan, const char *name, const char *value)
+{
+	pbx_builtin_setvar_helper(chan, name, value);
+}
+
+void gp_channel_callerid(struct ast_channel *chan, char *name, size_t name_len, char *number, size_t number_len)
+{
+	struct ast_party_caller *caller;
+
+	ast_channel_lock(chan);
+	caller = ast_channel_caller(chan);
+	ast_copy_string(name, S_COR(caller->id.name.valid, caller->id.name.str, ""), name_len);
+	ast_copy_string(number, S_COR(caller->id.number.valid, caller->id.number.str, ""), number_len);
+	ast_channel_unlock(chan);
+}
+
+int gp_channel_answer(struct ast_channel *chan)
+{
+	/* Nothing to do, and 0, for a channel that is up already. */
+	return ast_answer(chan);
+}
+
+void gp_channel_play(struct ast_channel *chan, const char *sound)
+{
+	if (ast_strlen_zero(sound)) {
+		return;
+	}
+	ast_answer(chan);
+	ast_stream_and_wait(chan, sound, "");
+}
+
+int gp_pickup_leg(struct ast_channel *chan, const char *name, const char *uniqueid, const char *sound)
+{
+	struct ast_channel *target;
+	int res;
+
+	target = gp_channel_find_exact(name);
+	if (!target) {
+		return GP_PICKUP_GONE;
+	}
+	if (target == chan) {
+		ast_channel_unref(target);
+		return GP_PICKUP_GONE;
+	}
+
+	ast_channel_lock(target);
+	/*
+	 * Re-check on the live channel. Only a leg whose device has sent 180 is
+	 * offered: ast_can_pickup() alone also accepts a dialed leg still in
+	 * state Down, before Dial() has even called the device.
+	 */
+	if (strcmp(ast_channel_uniqueid(target), uniqueid)
+		|| ast_channel_state(target) != AST_STATE_RINGING
+		|| !ast_can_pickup(target)) {
+		ast_channel_unlock(target);
+		ast_channel_unref(target);
+		return GP_PICKUP_GONE;
+	}
+
+	/* ast_do_pickup() marks the target so no other pickup can race us, and
+	 * expects it locked; it comes back locked. */
+	res = ast_do_pickup(chan, target);
+	ast_channel_unlock(target);
+	if (!res && !ast_strlen_zero(sound)) {
+		pbx_builtin_setvar_helper(target, "BRIDGE_PLAY_SOUND", sound);
+	}
+	ast_channel_unref(target);
+
+	return res ? GP_PICKUP_FAILED : GP_PICKUP_DONE;
+}
+
+int gp_leg_excluded(const char *name)
+{
+	struct ast_channel *chan = gp_channel_find_exact(name);
+	int excluded = 0;
+
+	if (chan) {
+		ast_channel_lock(chan);
+		excluded = ast_true(pbx_builtin_getvar_helper(chan, "GROUPPICKUP_EXCLUDE"));
+		ast_channel_unlock(chan);
+		ast_channel_unref(chan);
+	}
+	return excluded;
+}

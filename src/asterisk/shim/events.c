@@ -1,0 +1,133 @@
+/*
+ * grouppickup -- Group Call Pickup for Asterisk
+ *
+ * Channel events: a stasis subscription to channel snapshots that reports
+ * each leg starting and stopping to ring, and at load a replay of the legs
+ * ringing already, oldest first.
+ *
+ * This program is free software, distributed under the terms of the GNU
+ * General Public License Version 2.
+ */
+
+#include "asterisk.h"
+
+#include "asterisk/channel.h"
+#include "asterisk/logger.h"
+#include "asterisk/stasis.h"
+#include "asterisk/stasis_channels.h"
+#include "asterisk/utils.h"
+
+#include "shim.h"
+
+static struct stasis_subscription *channel_sub;
+
+static int snapshot_ringing(const struct ast_channel_snapshot *snapshot)
+{
+	return snapshot
+		&& snapshot->state == AST_STATE_RINGING
+		&& !ast_test_flag(&snapshot->flags, AST_FLAG_DEAD);
+}
+
+static void report_leg(const struct ast_channel_snapshot *now, int ringing)
+{
+	struct gp_leg_event event;
+
+	event.uniqueid = now->base->uniqueid;
+	event.name = now->base->name;
+	event.linkedid = now->peer->linkedid;
+	/* On a dialed leg the caller is the other party: the connected line. */
+	event.caller_number = now->connected->number;
+	event.caller_name = now->connected->name;
+	event.appl = now->dialplan->appl;
+	event.exten = now->dialplan->exten;
+	event.ringing = ringing;
+	gp_rs_leg_event(&event);
+}
+
+static void on_channel_message(void *data, struct stasis_subscription *sub, struct stasis_message *message)
+{
+	struct ast_channel_snapshot_update *update;
+	int ringing;
+
+	if (stasis_message_type(message) != ast_channel_snapshot_type()) {
+		return;
+	}
+	update = stasis_message_data(message);
+	ringing = snapshot_ringing(update->new_snapshot);
+	/* Only starting and stopping to ring matter. */
+	if (ringing == snapshot_ringing(update->old_snapshot)) {
+		return;
+	}
+	report_leg(update->new_snapshot, ringing);
+}
+
+static int by_creation(const void *a, const void *b)
+{
+	const struct ast_channel_snapshot *x = *(const struct ast_channel_snapshot * const *) a;
+	const struct ast_channel_snapshot *y = *(const struct ast_channel_snapshot * const *) b;
+
+	return ast_tvcmp(x->base->creationtime, y->base->creationtime);
+}
+
+/* Reports every leg ringing now, oldest first. */
+void gp_events_replay(void)
+{
+	struct ao2_container *cache = ast_channel_cache_all();
+	struct ao2_iterator iter;
+	struct ast_channel_snapshot *snapshot;
+	struct ast_channel_snapshot **ringing;
+	size_t count = 0, room, i;
+
+	if (!cache) {
+		return;
+	}
+	/* The live cache: channels come and go while it is walked. */
+	room = ao2_container_count(cache);
+	ringing = ast_calloc(room ? room : 1, sizeof(*ringing));
+	if (!ringing) {
+		ao2_ref(cache, -1);
+		return;
+	}
+	iter = ao2_iterator_init(cache, 0);
+	for (; (snapshot = ao2_iterator_next(&iter)); ao2_ref(snapshot, -1)) {
+		if (snapshot_ringing(snapshot) && count < room) {
+			ao2_ref(snapshot, +1);
+			ringing[count++] = snapshot;
+		}
+	}
+	ao2_iterator_destroy(&iter);
+	/* Oldest first, so the ring order is kept as well as it can be. */
+	qsort(ringing, count, sizeof(*ringing), by_creation);
+	for (i = 0; i < count; i++) {
+		report_leg(ringing[i], 1);
+		ao2_ref(ringing[i], -1);
+	}
+	ast_free(ringing);
+	ao2_ref(cache, -1);
+}
+
+int gp_events_load(void)
+{
+	channel_sub = stasis_subscribe_pool(ast_channel_topic_all(), on_channel_message, NULL);
+	if (!channel_sub) {
+		ast_log(LOG_ERROR, "grouppickup: could not subscribe to channel events; the module is not loaded\n");
+		return -1;
+	}
+	stasis_subscription_accept_message_type(channel_sub, ast_channel_snapshot_type());
+	stasis_subscription_accept_message_type(channel_sub, stasis_subscription_change_type());
+	stasis_subscription_set_filter(channel_sub, STASIS_SUBSCRIPTION_FILTER_SELECTIVE);
+	/*
+	 * Calls that already ring when the module is loaded can be picked up
+	 * too. (A leg that stops ringing in the instant between the
+	 * subscription and this replay may stay listed until a picker finds it
+	 * gone; the pickup re-checks every leg on the live channel.)
+	 */
+	gp_events_replay();
+	return 0;
+}
+
+void gp_events_unload(void)
+{
+	/* Waits until the last message has been handled; NULL stays NULL. */
+	channel_sub = stasis_unsubscribe_and_join(channel_sub);
+}
