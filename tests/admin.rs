@@ -4,10 +4,8 @@
 //!
 //! The office: alice is in group *101 by the file; bob is in no group.
 
-use grouppickup_testkit as support;
-
+use grouppickup_testkit::{ami_header, Ami, Pbx, PbxSpec};
 use std::time::Duration;
-use support::{ami_header, Ami, Pbx, PbxSpec};
 
 const CONF: &str = "\
 [general]
