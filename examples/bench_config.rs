@@ -5,15 +5,9 @@
 //! resident memory. Run it with `scripts/bench` (or `cargo run --release --example
 //! bench_config`).
 
-use grouppickup_testkit as support;
-
-use grouppickup_testkit::bigconf;
-
-use grouppickup_testkit::measure;
-
-use measure::{cpu_ticks, rss_kb, TICK_MS};
+use grouppickup_testkit::measure::{self, cpu_ticks, rss_kb, TICK_MS};
+use grouppickup_testkit::{bigconf, Pbx, PbxSpec};
 use std::time::{Duration, Instant};
-use support::{Pbx, PbxSpec};
 
 const USERS: usize = 100_000;
 const GROUPS: usize = 10_000;

@@ -2,7 +2,7 @@
 //! Pickup(), in one Asterisk and one run. Run it with `scripts/bench` (or
 //! `cargo run --release --example bench_pickup -- --help`).
 //!
-//! What runs: the project's Asterisk (tests/support) with app_grouppickup.so
+//! What runs: the project's Asterisk (grouppickup-testkit's Pbx) with app_grouppickup.so
 //! and a generated configuration of 100,000 users in 10,000 groups; alice
 //! (a SIPp phone that answers 180 and rings until cancelled) is a user of
 //! group *10001 and her PJSIP endpoint also has `named_call_group = bench`, so
@@ -12,21 +12,10 @@
 //! pickup with GroupPickup and one with Pickup(), so both see the same
 //! machine at the same moment.
 
-use grouppickup_testkit as support;
-
-use grouppickup_testkit::bench_ami as ami;
-
-use grouppickup_testkit::bigconf;
-
-use grouppickup_testkit::measure;
-
-use grouppickup_testkit::phones;
-
-use ami::Ami;
-use measure::{cpu_ticks, percentile, rss_kb, LogTail, TICK_MS};
+use grouppickup_testkit::measure::{self, cpu_ticks, percentile, rss_kb, LogTail, TICK_MS};
+use grouppickup_testkit::{bigconf, Ami, LongRun, Pbx, PbxSpec, Phone, Sipp, SippSpec};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
-use support::{Pbx, PbxSpec, Phone};
 
 const LEGS_PER_DIAL: usize = 100;
 /// Rounds of bursts (each kind once per round) whose lookups are pooled.
@@ -179,7 +168,7 @@ fn options() -> Options {
 
 struct Bench {
     // Field order is drop order: alice's phone stops before Asterisk.
-    _alice: phones::LongSipp,
+    _alice: Sipp,
     _pbx: Pbx,
     ami: Ami,
     log: LogTail,
@@ -304,18 +293,19 @@ impl Bench {
         .unwrap();
         pbx.restart();
         let pid = measure::asterisk_pid(&pbx);
-        let ami = Ami::connect(ami_port, "bench", "bench").expect("AMI login");
+        let ami = Ami::connect(ami_port, "bench", "bench", false, Duration::from_secs(120))
+            .expect("AMI login");
         let log = LogTail::new(measure::host_path(&pbx, "log/messages.log"));
-        let alice = phones::LongSipp::start(phones::LongSippSpec {
-            scenario: "bench_ring.xml",
-            phone: pbx.phone("alice"),
-            remote: None,
-            calls: 1_000_000,
-            rate: 0.0,
-            limit: 0,
-            pause_ms: 0,
-            extra: Vec::new(),
-        });
+        let alice = Sipp::start_long(
+            SippSpec {
+                scenario: "bench_ring.xml",
+                phone: pbx.phone("alice"),
+                remote: None,
+                calls: 1_000_000,
+                hold_ms: 0,
+            },
+            LongRun::default(),
+        );
         Bench {
             _alice: alice,
             _pbx: pbx,

@@ -14,19 +14,13 @@
 //! line): the check that every pickup connected the right call exactly once
 //! rests on what the callers saw, not on the module's own account.
 
-use grouppickup_testkit as support;
-
-use grouppickup_testkit::measure;
-
-use grouppickup_testkit::phones;
-
-use phones::{LongSipp, LongSippSpec};
+use grouppickup_testkit::{free_port, measure, LongRun, Pbx, PbxSpec, Phone, Sipp, SippSpec};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs;
+use std::path::Path;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
-use support::{free_port, Pbx, PbxSpec, Phone};
 
 const GROUPS: usize = 10;
 /// How long the callers run ahead of the pickers: the calls a picker can
@@ -110,53 +104,46 @@ fn main() {
 
     println!("== Sustained load over SIP: {rate} calls/s and {rate} pickups/s for {seconds} s ({calls} calls)");
     let member = phones[0].clone();
-    let _members = LongSipp::start(LongSippSpec {
-        scenario: "bench_ring.xml",
-        phone: &member,
-        remote: None,
-        calls: calls as u64 + 1000,
-        rate: 0.0,
-        limit: 0,
-        pause_ms: 0,
-        extra: Vec::new(),
-    });
+    let _members = Sipp::start_long(
+        SippSpec {
+            scenario: "bench_ring.xml",
+            phone: &member,
+            remote: None,
+            calls: calls as u32 + 1000,
+            hold_ms: 0,
+        },
+        LongRun::default(),
+    );
     let cpu0 = measure::cpu_ticks(pid);
     let started = Instant::now();
-    let mut callers = LongSipp::start(LongSippSpec {
-        scenario: "bench_call.xml",
-        phone: pbx.phone("caller"),
-        remote: Some((pbx.sip_port, "bench")),
-        calls: calls as u64,
-        rate,
-        limit: 5000,
-        pause_ms: 0,
-        extra: vec![
-            "-aa".into(),
-            "-inf".into(),
-            work.join("callers.csv").display().to_string(),
-            "-trace_logs".into(),
-            "-log_file".into(),
-            answers_log.display().to_string(),
-        ],
-    });
+    // Callers and pickers: `calls` calls at `rate` a second, numbers from
+    // an injection file, each call's outcome logged by the scenario.
+    let stream = |scenario, phone, hold_ms, csv: &str, log: &Path| {
+        Sipp::start_long(
+            SippSpec {
+                scenario,
+                phone: pbx.phone(phone),
+                remote: Some((pbx.sip_port, "bench")),
+                calls: calls as u32,
+                hold_ms,
+            },
+            LongRun {
+                rate,
+                limit: 5000,
+                extra: vec![
+                    "-aa".into(),
+                    "-inf".into(),
+                    work.join(csv).display().to_string(),
+                    "-trace_logs".into(),
+                    "-log_file".into(),
+                    log.display().to_string(),
+                ],
+            },
+        )
+    };
+    let mut callers = stream("bench_call.xml", "caller", 0, "callers.csv", &answers_log);
     sleep(Duration::from_secs_f64(LEAD_S));
-    let mut pickers = LongSipp::start(LongSippSpec {
-        scenario: "bench_pick.xml",
-        phone: pbx.phone("picker"),
-        remote: Some((pbx.sip_port, "bench")),
-        calls: calls as u64,
-        rate,
-        limit: 5000,
-        pause_ms: 1000,
-        extra: vec![
-            "-aa".into(),
-            "-inf".into(),
-            work.join("pickers.csv").display().to_string(),
-            "-trace_logs".into(),
-            "-log_file".into(),
-            picks_log.display().to_string(),
-        ],
-    });
+    let mut pickers = stream("bench_pick.xml", "picker", 1000, "pickers.csv", &picks_log);
     let deadline = Instant::now() + Duration::from_secs_f64(seconds + 120.0);
     while pickers.running() && Instant::now() < deadline {
         sleep(Duration::from_secs(5));
@@ -176,7 +163,7 @@ fn main() {
         eprintln!("[bench] the pickers did not finish in time; stopping them");
         None
     } else {
-        pickers.wait()
+        pickers.exit_code()
     };
     // The callers end when their picker hangs up.
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -186,13 +173,13 @@ fn main() {
     let callers_exit = if callers.running() {
         None
     } else {
-        callers.wait()
+        callers.exit_code()
     };
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_s = (measure::cpu_ticks(pid) - cpu0) as f64 * measure::TICK_MS / 1e3;
 
-    let pick_stats = sipp_counts(pickers.dir());
-    let call_stats = sipp_counts(callers.dir());
+    let pick_stats = pickers.counts();
+    let call_stats = callers.counts();
 
     // Asterisk's own account of each pickup, with its time.
     let log = pbx.log();
@@ -298,21 +285,4 @@ fn main() {
     if std::env::var_os("GP_KEEP").is_none() {
         let _ = fs::remove_dir_all(&work);
     }
-}
-
-/// (successful, failed) calls from a SIPp statistics file.
-fn sipp_counts(dir: &std::path::Path) -> (u64, u64) {
-    let text = fs::read_to_string(dir.join("stats.csv")).unwrap_or_default();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap_or("").split(';').collect();
-    let last: Vec<&str> = lines.last().unwrap_or("").split(';').collect();
-    let get = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .and_then(|i| last.get(i))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    (get("SuccessfulCall(C)"), get("FailedCall(C)"))
 }

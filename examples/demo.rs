@@ -2,10 +2,8 @@
 //! configuration, a real SIP call ringing alice, and bob picking it up by
 //! dialing alice's group number. Run it with `scripts/demo`.
 
-use grouppickup_testkit as support;
-
+use grouppickup_testkit::{Pbx, PbxSpec, Phone, REPO};
 use std::time::{Duration, Instant};
-use support::{Pbx, PbxSpec, Phone};
 
 fn step(text: &str) {
     println!("\n==> {text}");
@@ -19,7 +17,7 @@ fn indent(text: &str) -> String {
 }
 
 fn main() {
-    let conf = std::fs::read_to_string(format!("{}/asterisk-conf/grouppickup.conf", support::REPO))
+    let conf = std::fs::read_to_string(format!("{}/asterisk-conf/grouppickup.conf", REPO))
         .expect("reading asterisk-conf/grouppickup.conf");
     step("Starting Asterisk with app_grouppickup.so and asterisk-conf/grouppickup.conf");
     let pbx = Pbx::start(PbxSpec {

@@ -4,10 +4,8 @@
 //!
 //! The office: alice is in group *101 by the file; bob is in no group.
 
-use grouppickup_testkit as support;
-
+use grouppickup_testkit::{ami_header, Ami, Pbx, PbxSpec};
 use std::time::Duration;
-use support::{ami_header, Ami, Pbx, PbxSpec};
 
 const CONF: &str = "\
 [general]
@@ -297,7 +295,7 @@ fn pickup_by_typos_and_a_second_general_are_refused_at_load() {
             pbx.dir
         )),
         "{}",
-        support::tail(&log, 20)
+        grouppickup_testkit::tail(&log, 20)
     );
 
     let mixed = CONF.replace("pickup_by = members", "pickup_by = members, bob");
@@ -315,7 +313,11 @@ fn pickup_by_typos_and_a_second_general_are_refused_at_load() {
     // The keywords are case-insensitive.
     pbx.write_grouppickup_conf(&CONF.replace("pickup_by = members", "pickup_by = Anyone"));
     pbx.cli("module load app_grouppickup.so");
-    assert!(loaded(&pbx), "{}", support::tail(&pbx.log(), 20));
+    assert!(
+        loaded(&pbx),
+        "{}",
+        grouppickup_testkit::tail(&pbx.log(), 20)
+    );
     let group = pbx.cli("grouppickup show group *101");
     assert_eq!(field(&group, "Pickup by"), "anyone", "{group}");
 }
@@ -335,7 +337,7 @@ fn a_reload_that_leaves_no_group_numbers_is_warned_about() {
         log.lines()
             .any(|l| l.contains("WARNING") && l.contains(&expected)),
         "{}",
-        support::tail(&log, 20)
+        grouppickup_testkit::tail(&log, 20)
     );
     assert!(loaded(&pbx));
     assert!(pbx

@@ -1,10 +1,8 @@
 //! Calls that must never be picked up, and who may pick up, in a real
 //! Asterisk with SIPp phones. An excluded call gets NOCALL and keeps ringing.
 
-use grouppickup_testkit as support;
-
+use grouppickup_testkit::{Pbx, PbxSpec, Phone};
 use std::time::Duration;
-use support::{Pbx, PbxSpec, Phone};
 
 const CONF: &str = "\
 [general]

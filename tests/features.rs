@@ -5,10 +5,8 @@
 //! The office: alice is in group *101 with a private line 4255550100; bob is
 //! in no group; watcher has a BLF key for *101; caller1 calls in.
 
-use grouppickup_testkit as support;
-
+use grouppickup_testkit::{ami_header, Ami, Pbx, PbxSpec, Sipp};
 use std::time::Duration;
-use support::{ami_header, Ami, Pbx, PbxSpec, Sipp};
 
 const CONF: &str = "\
 [general]

@@ -6,12 +6,12 @@
 //! logged error and a failure answer, Asterisk must keep running, and the
 //! module must go on working: a real pickup at the end proves it.
 
-use grouppickup_testkit as support;
-
+use grouppickup_testkit::{
+    ami_header, fault_injection_module_path, Ami, Pbx, PbxSpec, OFFICE_WITH_ALICE,
+};
 use std::time::Duration;
-use support::{ami_header, fault_injection_module_path, Ami, Pbx, PbxSpec};
 
-const CONF: &str = support::OFFICE_WITH_ALICE;
+const CONF: &str = OFFICE_WITH_ALICE;
 
 const DIALPLAN: &str = "\
 exten => 2001,1,Dial(PJSIP/alice,30)

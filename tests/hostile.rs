@@ -3,16 +3,14 @@
 //! gets a clear error (or INVALID), nothing crashes, and the module goes on
 //! working (a real pickup at the end of each test).
 
-use grouppickup_testkit as support;
-
+use grouppickup_testkit::{ami_header, tail, Ami, Pbx, PbxSpec, OFFICE_WITH_ALICE};
 use std::time::Duration;
-use support::{ami_header, Ami, Pbx, PbxSpec};
 
 /// The office and bob, a user in no group.
 fn conf() -> String {
     format!(
         "{}\n[bob]\ntype = user\nendpoint = PJSIP/bob\n",
-        support::OFFICE_WITH_ALICE
+        OFFICE_WITH_ALICE
     )
 }
 
@@ -68,10 +66,10 @@ fn hostile_dialplan_arguments_give_invalid_and_logged_errors() {
         assert!(
             log.contains(&format!("H{n}=INVALID")),
             "H{n} in\n{}",
-            support::tail(&log, 30)
+            tail(&log, 30)
         );
     }
-    assert!(log.contains("H6=[][][][][]"), "{}", support::tail(&log, 30));
+    assert!(log.contains("H6=[][][][][]"), "{}", tail(&log, 30));
     // The errors name the value, escaped and cut short.
     assert!(log.contains("GROUPPICKUP_GROUP(user): a user name is required"));
     assert!(log.contains("GROUPPICKUP_RINGING(%n): '%n' is not a group number"));

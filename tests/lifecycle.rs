@@ -1,10 +1,8 @@
 //! Loading, reloading and unloading the module in a real Asterisk, with good
 //! and bad configuration files.
 
-use grouppickup_testkit as support;
-
+use grouppickup_testkit::{tail, Pbx, PbxSpec, Phone};
 use std::time::Duration;
-use support::{Pbx, PbxSpec, Phone};
 
 const GOOD: &str = "\
 [general]
@@ -79,7 +77,7 @@ fn numbers_are_registered_and_removed_exactly() {
         .cli("core show applications like GroupPickup")
         .contains("0 Applications Matching"));
     pbx.cli("module load app_grouppickup.so");
-    assert!(loaded(&pbx), "{}", support::tail(&pbx.log(), 20));
+    assert!(loaded(&pbx), "{}", tail(&pbx.log(), 20));
     assert_eq!(dialable(&pbx), ALL);
 }
 
@@ -94,7 +92,7 @@ fn invalid_file_at_load_declines_the_module_with_file_and_line() {
             "grouppickup.conf:6: [office]: start *100 and end *1190 must have the same length"
         ),
         "{}",
-        support::tail(&log, 30)
+        tail(&log, 30)
     );
     assert!(log.contains("the module is not loaded"));
     assert!(dialable(&pbx).is_empty());
@@ -135,7 +133,7 @@ fn a_group_number_that_is_a_real_extension_is_reported() {
         log.contains("1 group number(s) collide with existing extensions in context 'grouppickup'")
             && log.contains(": *105 (a group number must not be a real extension)"),
         "{}",
-        support::tail(&log, 30)
+        tail(&log, 30)
     );
     // The real extension wins over the range's pattern, which Asterisk
     // lists (and matches) after it; the other numbers stay dialable.

@@ -4,10 +4,8 @@
 //! group *101, erin is in group *102; bob and dave are in no group; caller1
 //! and caller2 call in.
 
-use grouppickup_testkit as support;
-
+use grouppickup_testkit::{Pbx, PbxSpec, Sipp};
 use std::time::Duration;
-use support::{Pbx, PbxSpec, Sipp};
 
 const CONF: &str = "\
 [general]

@@ -17,20 +17,18 @@
 //! whether it will win, so its scenario (uac_race.xml) takes either a 200
 //! or a 403.
 
-use grouppickup_testkit as support;
-
+use grouppickup_testkit::{tail, uac, Pbx, PbxSpec, Phone, Sipp, SippSpec, OFFICE_WITH_ALICE};
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
-use support::{Pbx, PbxSpec, Phone, Sipp, SippSpec};
 
 /// The office, with carol and frank in alice's group.
 fn conf() -> String {
     format!(
         "{}\n[carol]\ntype = user\nendpoint = PJSIP/carol\ngroup = *101\n\n\
          [frank]\ntype = user\nendpoint = PJSIP/frank\ngroup = *101\n",
-        support::OFFICE_WITH_ALICE
+        OFFICE_WITH_ALICE
     )
 }
 
@@ -111,7 +109,7 @@ fn ring_round(pbx: &Pbx, n: usize, start: impl Fn() -> Vec<Sipp>) -> (Vec<Sipp>,
         "{n} call(s) never rang in three attempts\n--- channels:\n{}\n--- log:\n{}",
         pbx.try_cli("core show channels concise")
             .unwrap_or_default(),
-        support::tail(&pbx.log(), 40)
+        tail(&pbx.log(), 40)
     );
 }
 
@@ -224,17 +222,14 @@ fn assert_alive_and_clean(pbx: &Pbx) {
     assert!(
         uptime.as_deref().is_ok_and(|u| u.contains("uptime")),
         "Asterisk does not answer any more: {uptime:?}\n{}",
-        support::tail(&pbx.console_log(), 40)
+        tail(&pbx.console_log(), 40)
     );
     wait_ringing(pbx, 0);
 }
 
 fn finish(sipp: &mut Sipp, what: &str) {
     if let Err(e) = sipp.wait(WAIT) {
-        panic!(
-            "{what}: {e}\n--- messages:\n{}",
-            support::tail(&sipp.messages(), 60)
-        );
+        panic!("{what}: {e}\n--- messages:\n{}", tail(&sipp.messages(), 60));
     }
 }
 
@@ -255,10 +250,7 @@ fn finish_picker(sipp: &mut Sipp, what: &str) -> bool {
             );
             false
         }
-        Err(e) => panic!(
-            "{what}: {e}\n--- messages:\n{}",
-            support::tail(&sipp.messages(), 60)
-        ),
+        Err(e) => panic!("{what}: {e}\n--- messages:\n{}", tail(&sipp.messages(), 60)),
     }
 }
 
@@ -508,7 +500,7 @@ fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> A
                 "round {round} (picker at {offset:+} ms): pickups {new_pickups:?}, statuses {new_statuses:?}\n\
                  --- alice:\n{}\n--- log:\n{}",
                 alice.messages(),
-                support::tail(&pbx.log(), 15)
+                tail(&pbx.log(), 15)
             )
         };
         // Alice answered and keeps the caller to the end; the picker got
@@ -722,8 +714,8 @@ fn caller_cancels_during_a_pickup() {
             (Some(200), Some(200)) => pickup_won += 1,
             other => panic!(
                 "round {round}: caller and picker got {other:?}\n--- caller:\n{}\n--- picker:\n{}",
-                support::tail(&caller.messages(), 40),
-                support::tail(&picker.messages(), 40)
+                tail(&caller.messages(), 40),
+                tail(&picker.messages(), 40)
             ),
         }
         assert_alive_and_clean(&pbx);
@@ -737,7 +729,7 @@ fn caller_cancels_during_a_pickup() {
 
 /// (f) The picker's own phone gives up (SIP CANCEL) just as its pickup is
 /// under way. Asterisk sends 100 Trying at once and the application answers
-/// the picker about 1 ms later; the phone (support::uac, timed to the
+/// the picker about 1 ms later; the phone (uac, timed to the
 /// microsecond) cancels 0 to 1.5 ms after the 100, sweeping from round to
 /// round, so that the CANCEL lands before GroupPickup runs, while it runs,
 /// or crosses its answer (the phone then hangs up at once). The call is
@@ -755,7 +747,7 @@ fn picker_cancels_during_a_pickup() {
         let (mut alice, mut caller) = call_ringing_at_alice(&pbx, "uac_call.xml");
         let (picked, p0_apps) = (pickups(&pbx).len(), p0_group_pickups(&pbx));
         let after = Duration::from_micros((1500 * round / rounds.saturating_sub(1).max(1)) as u64);
-        let p0 = support::uac::dial_and_cancel(pbx.sip_port, "p0", "8*101", after);
+        let p0 = uac::dial_and_cancel(pbx.sip_port, "p0", "8*101", after);
         // The outcome is settled once p0's channel is gone: the call is then
         // either still in the index or was picked up by p0.
         pbx.wait_for("p0's channel gone", WAIT, |p| {
@@ -768,7 +760,7 @@ fn picker_cancels_during_a_pickup() {
             format!(
                 "round {round} (CANCEL {after:?} after the 100): {what}\n--- p0:\n{}\n--- log:\n{}",
                 p0.trace,
-                support::tail(&pbx.log(), 15)
+                tail(&pbx.log(), 15)
             )
         };
         let app_ran = p0_group_pickups(&pbx) > p0_apps;

@@ -2,12 +2,10 @@
 //! reload while 100 calls ring, unload while calls ring and while a pickup
 //! is running, and load/unload cycles that must leave nothing behind.
 
-use grouppickup_testkit as support;
-
+use grouppickup_testkit::{Pbx, PbxSpec, OFFICE_WITH_ALICE};
 use std::time::Duration;
-use support::{Pbx, PbxSpec};
 
-const CONF: &str = support::OFFICE_WITH_ALICE;
+const CONF: &str = OFFICE_WITH_ALICE;
 
 const DIALPLAN: &str = "\
 exten => 2001,1,Dial(PJSIP/alice,300)

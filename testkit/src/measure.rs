@@ -1,7 +1,7 @@
 //! What the benchmarks read off the running Asterisk: its CPU time and
 //! memory from /proc, and the lines it logs.
 
-use crate::Pbx;
+use crate::pbx::Pbx;
 use std::fs;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::PathBuf;

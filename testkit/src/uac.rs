@@ -11,7 +11,7 @@
 //! phone does that no longer wants the call. Requests from Asterisk get a
 //! 200.
 
-use crate::sip_header;
+use crate::sip::sip_header;
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 

@@ -1,0 +1,269 @@
+//! SIPp processes playing the phones, for both kinds of run:
+//!
+//! - a test's short run ([`Sipp::start`]): every message traced (read back
+//!   with [`Sipp::messages`] and [`Sipp::received`]), a deadline of a minute
+//!   and more, calls placed gently;
+//! - a benchmark's long run ([`Sipp::start_long`]): no deadline, nothing
+//!   traced but errors and statistics (`stats.csv`; every message too with
+//!   `GP_TRACE` set), callers at a given rate.
+//!
+//! Each process is stopped by its PID when its `Sipp` is dropped, and its
+//! directory removed (kept with `GP_KEEP`).
+
+use crate::pbx::{slow, tail, Phone, REPO};
+use crate::ports::free_port;
+use crate::sip::sip_header;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+/// SIPp processes started so far by this process (their directories).
+static STARTED: AtomicU32 = AtomicU32::new(0);
+
+/// A SIPp process playing one side of calls.
+pub struct Sipp {
+    pub name: String,
+    child: Option<Child>,
+    dir: PathBuf,
+}
+
+pub struct SippSpec<'a> {
+    pub scenario: &'a str,
+    /// The phone SIPp plays (its From user and its port).
+    pub phone: &'a Phone,
+    /// For a caller: Asterisk's SIP port and the number to dial.
+    pub remote: Option<(u16, &'a str)>,
+    /// Calls to make (a caller) or take (a phone) before exiting.
+    pub calls: u32,
+    /// The scenario's pause (how long a picker stays connected), in ms.
+    pub hold_ms: u32,
+}
+
+/// How a benchmark's long run places its calls.
+#[derive(Default)]
+pub struct LongRun {
+    /// New calls per second (callers only; a phone that takes calls needs
+    /// none of these: `LongRun::default()`).
+    pub rate: f64,
+    /// Concurrent calls at most (callers only).
+    pub limit: u32,
+    /// Further arguments (`-inf` files and the like).
+    pub extra: Vec<String>,
+}
+
+impl Sipp {
+    /// A test's run: traced, with a deadline.
+    pub fn start(spec: SippSpec<'_>) -> Sipp {
+        Sipp::launch(spec, None)
+    }
+
+    /// A benchmark's run: untraced, no deadline.
+    pub fn start_long(spec: SippSpec<'_>, run: LongRun) -> Sipp {
+        Sipp::launch(spec, Some(run))
+    }
+
+    fn launch(spec: SippSpec<'_>, long: Option<LongRun>) -> Sipp {
+        let n = STARTED.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!(
+            "grouppickup-sipp-{}-{}-{}",
+            std::process::id(),
+            n,
+            spec.phone.name
+        ));
+        fs::create_dir_all(&dir).unwrap();
+        let mut cmd = Command::new("sipp");
+        if let Some((port, _)) = spec.remote {
+            cmd.arg(format!("127.0.0.1:{port}"));
+        }
+        cmd.arg("-sf")
+            .arg(Path::new(REPO).join("tests/sipp").join(spec.scenario))
+            .args(["-i", "127.0.0.1", "-p", &spec.phone.port.to_string()])
+            .args(["-mi", "127.0.0.1", "-mp", &free_port().to_string()])
+            .args(["-m", &spec.calls.to_string()])
+            .args(["-key", "user", &spec.phone.name])
+            .args(["-d", &spec.hold_ms.to_string()])
+            .args(["-nostdin", "-nd"])
+            .arg("-trace_err")
+            .arg("-error_file")
+            .arg(dir.join("errors.log"));
+        let trace_messages = match &long {
+            None => {
+                cmd.args(["-l", &spec.calls.max(10).to_string()])
+                    // Many calls are placed at 5 a second (SIPp's default
+                    // is 10), gentle on a busy two-core machine.
+                    .args(["-r", if spec.calls > 20 { "5" } else { "10" }])
+                    // SIPp's own deadline for the whole run: a minute, more
+                    // for many calls.
+                    .args([
+                        "-timeout",
+                        &format!(
+                            "{}s",
+                            slow(Duration::from_secs(60 + 2 * u64::from(spec.calls))).as_secs()
+                        ),
+                    ])
+                    .arg("-timeout_error");
+                true
+            }
+            Some(run) => {
+                cmd.args(["-max_recv_loops", "10000"])
+                    .arg("-trace_stat")
+                    .arg("-stf")
+                    .arg(dir.join("stats.csv"))
+                    .args(["-fd", "1"])
+                    .args(&run.extra)
+                    .current_dir(&dir);
+                if spec.remote.is_some() {
+                    cmd.args(["-r", &run.rate.to_string()])
+                        .args(["-rp", "1000"])
+                        .args(["-l", &run.limit.to_string()]);
+                } else {
+                    cmd.args(["-l", "100000"]);
+                }
+                std::env::var_os("GP_TRACE").is_some()
+            }
+        };
+        if trace_messages {
+            cmd.arg("-trace_msg")
+                .arg("-message_file")
+                .arg(dir.join("messages.log"));
+        }
+        if let Some((_, service)) = spec.remote {
+            cmd.args(["-s", service]);
+        }
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(fs::File::create(dir.join("stdout.log")).unwrap())
+            .stderr(fs::File::create(dir.join("stderr.log")).unwrap())
+            .spawn()
+            .expect("starting sipp (apt-get install sip-tester)");
+        Sipp {
+            name: spec.phone.name.clone(),
+            child: Some(child),
+            dir,
+        }
+    }
+
+    /// SIPp's directory: its logs, and `stats.csv` of a long run.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Everything SIPp sent and received so far.
+    pub fn messages(&self) -> String {
+        fs::read_to_string(self.dir.join("messages.log")).unwrap_or_default()
+    }
+
+    /// Whether SIPp is still running.
+    pub fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// Waits for SIPp to finish; Ok when every call of its scenario passed.
+    pub fn wait(&mut self, timeout: Duration) -> Result<(), String> {
+        let mut child = self.child.take().ok_or("already waited")?;
+        let deadline = Instant::now() + slow(timeout);
+        loop {
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                return if status.success() {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "sipp {} failed ({status}):\n{}\n{}",
+                        self.name,
+                        tail(
+                            &fs::read_to_string(self.dir.join("errors.log")).unwrap_or_default(),
+                            20
+                        ),
+                        tail(
+                            &fs::read_to_string(self.dir.join("stderr.log")).unwrap_or_default(),
+                            20
+                        )
+                    ))
+                };
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("sipp {} did not finish in {timeout:?}", self.name));
+            }
+            sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for SIPp to exit by itself, however long it takes; its exit
+    /// code.
+    pub fn exit_code(&mut self) -> Option<i32> {
+        let mut child = self.child.take()?;
+        child.wait().ok().and_then(|s| s.code())
+    }
+
+    /// (successful, failed) calls so far, from a long run's statistics.
+    pub fn counts(&self) -> (u64, u64) {
+        let text = fs::read_to_string(self.dir.join("stats.csv")).unwrap_or_default();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap_or("").split(';').collect();
+        let last: Vec<&str> = lines.last().unwrap_or("").split(';').collect();
+        let get = |name: &str| {
+            header
+                .iter()
+                .position(|h| *h == name)
+                .and_then(|i| last.get(i))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (get("SuccessfulCall(C)"), get("FailedCall(C)"))
+    }
+
+    /// The SIP requests of a method SIPp received, each as its full text,
+    /// one per transaction: a busy Asterisk may retransmit a request before
+    /// the phone's answer reaches it, and a retransmission (the same Via
+    /// branch) is the same request.
+    pub fn received(&self, method: &str) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        let mut requests = self.received_all(method);
+        requests.retain(|m| seen.insert(sip_header(m, "via").to_string()));
+        requests
+    }
+
+    /// The Reason header of each CANCEL received (one per transaction), or
+    /// "(no Reason header)".
+    pub fn cancel_reasons(&self) -> Vec<String> {
+        self.received("CANCEL")
+            .iter()
+            .map(|m| match sip_header(m, "reason") {
+                "" => "(no Reason header)".to_string(),
+                reason => format!("Reason: {reason}"),
+            })
+            .collect()
+    }
+
+    fn received_all(&self, method: &str) -> Vec<String> {
+        self.messages()
+            .split("----------------------------------------------- ")
+            .filter(|m| m.contains("message received"))
+            .filter_map(|m| {
+                m.split_once("\n\n")
+                    .or_else(|| m.split_once('\n'))
+                    .map(|(_, body)| body.trim_start().to_string())
+            })
+            .filter(|body| body.starts_with(&format!("{method} ")))
+            .collect()
+    }
+}
+
+impl Drop for Sipp {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        if std::env::var_os("GP_KEEP").is_none() {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
