@@ -3,6 +3,7 @@
 //! into a [`Config`]. Every error names the file, the line, the value and what
 //! was expected.
 
+use super::cluster_config::{self, ClusterSettings};
 use super::device::{device_key, DeviceKey};
 use super::fasthash::FastMap;
 use super::number::GroupNumber;
@@ -130,6 +131,8 @@ impl Default for General {
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub general: General,
+    /// The `[cluster]` section, if any: pickup across servers.
+    pub cluster: Option<ClusterSettings>,
     pub ranges: Ranges,
     pub groups: FastMap<GroupNumber, GroupSettings>,
     /// Shared with `devices`: a ringing leg finds its user in one lookup.
@@ -166,6 +169,10 @@ impl Config {
                 }
                 general = Some(section);
                 builder.general(section);
+                continue;
+            }
+            if section.name == "cluster" {
+                builder.cluster(section);
                 continue;
             }
             match section_type(section) {
@@ -362,6 +369,25 @@ impl Builder {
             );
             false
         })
+    }
+
+    fn cluster(&mut self, section: &Section) {
+        if self.config.cluster.is_some() {
+            self.error(
+                section,
+                section.line,
+                "[cluster]: section [cluster] is configured twice; merge them into one".into(),
+            );
+            return;
+        }
+        match cluster_config::parse(section) {
+            Ok(settings) => self.config.cluster = Some(settings),
+            Err(problems) => {
+                for (line, message) in problems {
+                    self.error(section, line, message);
+                }
+            }
+        }
     }
 
     fn general(&mut self, section: &Section) {

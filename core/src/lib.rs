@@ -6,6 +6,7 @@
 
 pub mod arbiter;
 pub mod assignments;
+pub mod cluster_config;
 pub mod config;
 pub mod device;
 pub mod fasthash;
