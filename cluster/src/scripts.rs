@@ -1,0 +1,118 @@
+//! The registry's atomic steps, each one Lua script run by the server. A
+//! promoted replica has none of them loaded; `redis::Script` answers the
+//! server's NOSCRIPT by sending the script itself.
+
+use redis::Script;
+use std::sync::OnceLock;
+
+/// A call rings, or moved to another group: stored, and queued unless a
+/// picker holds it.
+/// KEYS: calls, queue, claimed, node-calls, version. ARGV: member, stored
+/// call, score, the old queue ('' when none).
+const PUBLISH: &str = r#"
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if ARGV[4] ~= '' and ARGV[4] ~= KEYS[2] then redis.call('ZREM', ARGV[4], ARGV[1]) end
+if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+end
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('INCR', KEYS[5])
+return 1
+"#;
+
+/// A call stopped ringing on its server: gone from everywhere.
+/// KEYS: calls, queue, claimed, node-calls, version. ARGV: member.
+const REMOVE: &str = r#"
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('SREM', KEYS[4], ARGV[1])
+redis.call('INCR', KEYS[5])
+return 1
+"#;
+
+/// The oldest unclaimed call of a group on a live server, claimed for
+/// ARGV[1]. A call of a server whose heartbeat expired is taken out of the
+/// queue (its server puts it back when it is heard again). A call of
+/// another server comes with a single-use token, bound to that call.
+/// KEYS: queue, calls, claimed, version. ARGV: claimer, token, token time
+/// to live (ms), key prefix. Returns {member, stored call} or false.
+const CLAIM: &str = r#"
+local changed = false
+while true do
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0)
+  local m = first[1]
+  if not m then break end
+  redis.call('ZREM', KEYS[1], m)
+  changed = true
+  local node = string.match(m, '^(.*)/[0-9]+$')
+  local stored = redis.call('HGET', KEYS[2], m)
+  if node and stored and redis.call('EXISTS', ARGV[4] .. 'node:' .. node) == 1 then
+    redis.call('HSET', KEYS[3], m, ARGV[1])
+    if node ~= ARGV[1] then
+      redis.call('SET', ARGV[4] .. 'token:' .. ARGV[2], m .. '|' .. ARGV[1], 'PX', ARGV[3])
+    end
+    redis.call('INCR', KEYS[4])
+    return {m, stored}
+  end
+end
+if changed then redis.call('INCR', KEYS[4]) end
+return false
+"#;
+
+/// A claim given back by its claimer: queued again at its ring time, if the
+/// call still rings and that claimer still holds it.
+/// KEYS: calls, queue, claimed, version. ARGV: member, score, claimer.
+const RELEASE: &str = r#"
+if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[3] then return 0 end
+redis.call('HDEL', KEYS[3], ARGV[1])
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+end
+redis.call('INCR', KEYS[4])
+return 1
+"#;
+
+/// A token presented to the server the call rings on: used up at once.
+/// KEYS: token. ARGV: this server. Returns {0} for a token that is not (or
+/// no longer) there, {2, member, claimer} for a call of another server,
+/// {1, member, claimer} for one of this server.
+const REDEEM: &str = r#"
+local v = redis.call('GET', KEYS[1])
+if not v then return {0} end
+redis.call('DEL', KEYS[1])
+local m, claimer = string.match(v, '^(.*)|(.*)$')
+if not m then return {0} end
+local node = string.match(m, '^(.*)/[0-9]+$')
+if node ~= ARGV[1] then return {2, m, claimer} end
+return {1, m, claimer}
+"#;
+
+fn script(cell: &'static OnceLock<Script>, code: &str) -> &'static Script {
+    cell.get_or_init(|| Script::new(code))
+}
+
+pub fn publish() -> &'static Script {
+    static S: OnceLock<Script> = OnceLock::new();
+    script(&S, PUBLISH)
+}
+
+pub fn remove() -> &'static Script {
+    static S: OnceLock<Script> = OnceLock::new();
+    script(&S, REMOVE)
+}
+
+pub fn claim() -> &'static Script {
+    static S: OnceLock<Script> = OnceLock::new();
+    script(&S, CLAIM)
+}
+
+pub fn release() -> &'static Script {
+    static S: OnceLock<Script> = OnceLock::new();
+    script(&S, RELEASE)
+}
+
+pub fn redeem() -> &'static Script {
+    static S: OnceLock<Script> = OnceLock::new();
+    script(&S, REDEEM)
+}
