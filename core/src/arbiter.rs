@@ -9,7 +9,8 @@ use super::config::{Config, PickupBy, User};
 use super::number::GroupNumber;
 use super::registry::{CallView, RingingRegistry};
 use super::ring_time::RingTime;
-use super::ringing::{Claim, RingingIndex, RingingLeg, Stopped};
+use super::ringing::{CallId, Claim, Elsewhere, RingingIndex, RingingLeg, Stopped};
+use super::shared::{SharedClaim, SharedRegistry};
 use super::stats::{Failure, Stats};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -83,6 +84,8 @@ pub struct Arbiter<R: RingingRegistry = RingingIndex> {
     index: Mutex<Tracked<R>>,
     /// Groups whose lamp (device state) was last published as ringing.
     lamps: Mutex<HashSet<GroupNumber>>,
+    /// The registry shared with other servers, in a cluster.
+    shared: RwLock<Option<Arc<dyn SharedRegistry>>>,
     pub stats: Stats,
 }
 
@@ -126,8 +129,27 @@ impl<R: RingingRegistry> Arbiter<R> {
                 assignments: Assignments::default(),
             }),
             lamps: Mutex::new(HashSet::new()),
+            shared: RwLock::new(None),
             stats: Stats::default(),
         }
+    }
+
+    /// Joins (or, with `None`, leaves) a registry shared with other
+    /// servers; this server's calls ringing now are published there.
+    pub fn set_shared(&self, shared: Option<Arc<dyn SharedRegistry>>) {
+        if let Some(shared) = &shared {
+            for call in self.snapshot_here().iter().filter(|c| !c.claimed) {
+                shared.publish(call);
+            }
+        }
+        *self.shared.write().unwrap_or_else(|e| e.into_inner()) = shared;
+    }
+
+    fn shared(&self) -> Option<Arc<dyn SharedRegistry>> {
+        self.shared
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn config(&self) -> Arc<Config> {
@@ -192,10 +214,32 @@ impl<R: RingingRegistry> Arbiter<R> {
     fn swap(&self, config: Arc<Config>) {
         let mut tracked = lock(&self.index);
         *self.config.write().unwrap_or_else(|e| e.into_inner()) = config.clone();
+        let shared = self.shared();
+        let before: Vec<CallView> = match &shared {
+            Some(_) => tracked.calls.snapshot(),
+            None => Vec::new(),
+        };
         tracked
             .calls
             .regroup(&|user| config.users.get(user).and_then(|u| u.group));
         tracked.config = config;
+        if let Some(shared) = shared {
+            // Moved calls are published in their new group; parked ones
+            // (their user in no group) leave the shared registry.
+            let after = tracked.calls.snapshot();
+            for call in &before {
+                match after.iter().find(|c| c.id == call.id) {
+                    Some(now) if now.group != call.group && !now.claimed => shared.publish(now),
+                    Some(_) => {}
+                    None => shared.withdraw(call.id),
+                }
+            }
+            for call in after.iter().filter(|c| !c.claimed) {
+                if !before.iter().any(|b| b.id == call.id) {
+                    shared.publish(call);
+                }
+            }
+        }
     }
 
     /// Publishes the lamp (device state) of each group whose state differs
@@ -240,10 +284,25 @@ impl<R: RingingRegistry> Arbiter<R> {
         groups
     }
 
-    /// One consistent copy of every call ringing now, oldest first: what
-    /// views read.
+    /// One consistent copy of every call ringing now, on this server and
+    /// (in a cluster) on the others, oldest first: what views read.
     pub fn snapshot(&self) -> Vec<CallView> {
+        let mut calls = self.snapshot_here();
+        if let Some(shared) = self.shared() {
+            calls.extend(shared.remote_calls());
+            calls.sort_by_key(|c| c.rang_at);
+        }
+        calls
+    }
+
+    /// The calls ringing on this server alone.
+    pub fn snapshot_here(&self) -> Vec<CallView> {
         lock(&self.index).calls.snapshot()
+    }
+
+    /// Whether this server is part of a cluster.
+    pub fn clustered(&self) -> bool {
+        self.shared().is_some()
     }
 
     /// Reads the registry itself under its lock, for checks of its inner
@@ -290,7 +349,12 @@ impl<R: RingingRegistry> Arbiter<R> {
             return match calls.stop(event.leg) {
                 Stopped::Unknown => LegChange::Ignored,
                 Stopped::Leg => LegChange::LegStopped(None),
-                Stopped::Call(group) => LegChange::LegStopped(Some(group)),
+                Stopped::Call(group, id) => {
+                    if let Some(shared) = self.shared() {
+                        shared.withdraw(id);
+                    }
+                    LegChange::LegStopped(Some(group))
+                }
             };
         }
         let Some((user, group)) = grouped_user(config, event.device) else {
@@ -310,6 +374,11 @@ impl<R: RingingRegistry> Arbiter<R> {
         };
         if calls.ring(ringing, now) {
             self.stats.call_tracked();
+            if let Some(shared) = self.shared() {
+                if let Some(call) = calls.call_of(event.leg).and_then(|id| calls.view(id)) {
+                    shared.publish(&call);
+                }
+            }
             LegChange::CallRinging(group)
         } else {
             LegChange::LegAdded(group)
@@ -321,6 +390,13 @@ impl<R: RingingRegistry> Arbiter<R> {
     /// [`picked`](Self::picked), [`unavailable`](Self::unavailable) or
     /// [`release`](Self::release).
     pub fn begin(&self, dialed: &str, picker: &Picker) -> Result<Claim, Failure> {
+        let group = self.admit(dialed, picker)?;
+        self.next(&group)
+    }
+
+    /// The group a picker dialed, if it is one and the picker may pick up
+    /// there.
+    pub fn admit(&self, dialed: &str, picker: &Picker) -> Result<GroupNumber, Failure> {
         let config = self.config();
         let Some(group) = config.resolve(dialed.trim()) else {
             self.stats.failed(Failure::Invalid);
@@ -330,12 +406,43 @@ impl<R: RingingRegistry> Arbiter<R> {
             self.stats.failed(Failure::Denied);
             return Err(Failure::Denied);
         }
-        self.next(&group)
+        Ok(group)
     }
 
-    /// The next call of the same group after a claimed one turned out to be
-    /// gone.
+    /// The next call of the group to try: the oldest on any server of the
+    /// cluster (this server's alone when the shared registry does not
+    /// answer in time, or there is none).
     pub fn next(&self, group: &GroupNumber) -> Result<Claim, Failure> {
+        if let Some(shared) = self.shared() {
+            while let Ok(found) = shared.claim(group) {
+                match found {
+                    SharedClaim::Nothing => {
+                        self.stats.failed(Failure::NoCall);
+                        return Err(Failure::NoCall);
+                    }
+                    SharedClaim::Here(id) => match lock(&self.index).calls.claim_call(id) {
+                        Some(claim) => return Ok(claim),
+                        // Gone here a moment ago: no longer offered.
+                        None => shared.withdraw(id),
+                    },
+                    SharedClaim::There { call, token } => {
+                        return Ok(Claim {
+                            id: call.id,
+                            group: call.group,
+                            user: call.user,
+                            caller_number: call.caller_number,
+                            caller_name: call.caller_name,
+                            legs: call.legs,
+                            rang_at: call.rang_at,
+                            elsewhere: Some(Elsewhere {
+                                node: call.node.unwrap_or_default(),
+                                token,
+                            }),
+                        })
+                    }
+                }
+            }
+        }
         match lock(&self.index).calls.claim_oldest(group) {
             Some(claim) => Ok(claim),
             None => {
@@ -345,26 +452,66 @@ impl<R: RingingRegistry> Arbiter<R> {
         }
     }
 
+    /// Claims a call of this server by its id: another server's picker
+    /// brought a token for it.
+    pub fn claim_here(&self, id: CallId) -> Result<Claim, Failure> {
+        lock(&self.index).calls.claim_call(id).ok_or_else(|| {
+            self.stats.failed(Failure::NoCall);
+            Failure::NoCall
+        })
+    }
+
     pub fn picked(&self, claim: &Claim) {
-        lock(&self.index).calls.finish(claim.id);
+        self.forget(claim);
         self.stats.picked(claim.rang_at.elapsed_at(RingTime::now()));
     }
 
     /// None of the claimed call's legs could be picked up any more (answered
     /// or hung up a moment ago): forget it.
     pub fn unavailable(&self, claim: &Claim) {
+        self.forget(claim);
+    }
+
+    /// A call ringing on another server is forgotten by that server.
+    fn forget(&self, claim: &Claim) {
+        if claim.elsewhere.is_some() {
+            return;
+        }
         lock(&self.index).calls.finish(claim.id);
+        if let Some(shared) = self.shared() {
+            shared.withdraw(claim.id);
+        }
     }
 
     /// The picker's own side failed; the call stays pickable for others.
     pub fn release(&self, claim: &Claim, failure: Failure) {
-        lock(&self.index).calls.release(claim.id);
+        match (&claim.elsewhere, self.shared()) {
+            (Some(elsewhere), Some(shared)) => shared.release_there(&CallView {
+                id: claim.id,
+                group: claim.group,
+                user: claim.user.clone(),
+                caller_number: claim.caller_number.clone(),
+                caller_name: claim.caller_name.clone(),
+                rang_at: claim.rang_at,
+                claimed: true,
+                legs: claim.legs.clone(),
+                node: Some(elsewhere.node.clone()),
+            }),
+            (Some(_), None) => {}
+            (None, shared) => {
+                lock(&self.index).calls.release(claim.id);
+                if let Some(shared) = shared {
+                    shared.release_here(claim.id, claim.group);
+                }
+            }
+        }
         self.stats.failed(failure);
     }
 
-    /// Pickable calls ringing in a group now.
+    /// Pickable calls ringing in a group now, on every server.
     pub fn ringing_in(&self, group: &GroupNumber) -> usize {
-        lock(&self.index).calls.count(group)
+        let here = lock(&self.index).calls.count(group);
+        here + self.shared().map_or(0, |s| s.remote_count(group))
     }
 
     /// The user a device belongs to, if any.

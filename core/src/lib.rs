@@ -25,6 +25,7 @@ pub mod ranges;
 pub mod registry;
 pub mod ring_time;
 pub mod ringing;
+pub mod shared;
 pub mod short_key;
 pub mod stats;
 #[cfg(test)]

@@ -34,6 +34,7 @@ mod tests {
             caller_name: "Carl".into(),
             legs: Vec::new(),
             rang_at: RingTime::now(),
+            elsewhere: None,
         };
         assert_eq!(
             body(&claim, "bob"),

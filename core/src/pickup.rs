@@ -8,7 +8,7 @@
 use super::arbiter::{Arbiter, Picker};
 use super::number::GroupNumber;
 use super::registry::RingingRegistry;
-use super::ringing::{Claim, Leg};
+use super::ringing::{CallId, Claim, Leg};
 use super::stats::Failure;
 
 /// What the host did with one leg of a claimed call.
@@ -33,6 +33,10 @@ pub trait PickupHost {
     /// Takes one leg of the claimed call for the picker, re-checking on the
     /// live leg that it still rings.
     fn take(&mut self, leg: &Leg) -> Take;
+
+    /// Takes a claimed call that rings on another server
+    /// (`claim.elsewhere`): reaches that server with the claim's token.
+    fn take_remote(&mut self, claim: &Claim) -> Take;
 
     /// Tells the callee who picked the call up (`notify_message`); called
     /// after a pickup when the configuration asks for it.
@@ -62,29 +66,62 @@ impl<R: RingingRegistry> Arbiter<R> {
         picker: &Picker,
         host: &mut impl PickupHost,
     ) -> Result<Pickup, NotPicked> {
-        let mut claim = self.begin(dialed, picker).map_err(|failure| NotPicked {
+        let unclaimed = |failure| NotPicked {
+            failure,
+            group: None,
+        };
+        let group = self.admit(dialed, picker).map_err(unclaimed)?;
+        let first = self.next(&group).map_err(unclaimed)?;
+        self.carry_out(first, host, true)
+    }
+
+    /// Picks up the call `id` of this server for a picker on another server
+    /// (it brought a token for that call). If the call is gone, that picker
+    /// goes on to its next call itself.
+    pub fn pick_up_here(
+        &self,
+        id: CallId,
+        host: &mut impl PickupHost,
+    ) -> Result<Pickup, NotPicked> {
+        let first = self.claim_here(id).map_err(|failure| NotPicked {
             failure,
             group: None,
         })?;
+        self.carry_out(first, host, false)
+    }
+
+    /// From a claimed call to the outcome; with `go_on`, a call found gone
+    /// is followed by the group's next one.
+    fn carry_out(
+        &self,
+        mut claim: Claim,
+        host: &mut impl PickupHost,
+        go_on: bool,
+    ) -> Result<Pickup, NotPicked> {
         let group = claim.group;
+        let failed = |failure| NotPicked {
+            failure,
+            group: Some(group),
+        };
         if !host.answer_picker() {
             self.release(&claim, Failure::Failed);
-            return Err(NotPicked {
-                failure: Failure::Failed,
-                group: Some(group),
-            });
+            return Err(failed(Failure::Failed));
         }
         loop {
-            let mut outcome = None;
-            for leg in &claim.legs {
-                match host.take(leg) {
-                    Take::Gone => continue,
-                    taken => {
-                        outcome = Some((taken, leg.clone()));
-                        break;
-                    }
-                }
-            }
+            let outcome = if claim.elsewhere.is_some() {
+                let leg = claim.legs.first().cloned().unwrap_or(Leg {
+                    id: String::new(),
+                    name: String::new(),
+                });
+                Some((host.take_remote(&claim), leg))
+            } else {
+                claim
+                    .legs
+                    .iter()
+                    .map(|leg| (host.take(leg), leg))
+                    .find(|(taken, _)| *taken != Take::Gone)
+                    .map(|(taken, leg)| (taken, leg.clone()))
+            };
             match outcome {
                 Some((Take::Done, leg)) => {
                     self.picked(&claim);
@@ -94,20 +131,18 @@ impl<R: RingingRegistry> Arbiter<R> {
                     }
                     return Ok(pickup);
                 }
-                Some((_, _)) => {
+                Some((Take::Failed, _)) => {
                     self.release(&claim, Failure::Failed);
-                    return Err(NotPicked {
-                        failure: Failure::Failed,
-                        group: Some(group),
-                    });
+                    return Err(failed(Failure::Failed));
                 }
-                None => {
+                _ => {
                     // Answered or hung up a moment ago: the next one, if any.
                     self.unavailable(&claim);
-                    claim = self.next(&group).map_err(|failure| NotPicked {
-                        failure,
-                        group: Some(group),
-                    })?;
+                    if !go_on {
+                        self.stats.failed(Failure::NoCall);
+                        return Err(failed(Failure::NoCall));
+                    }
+                    claim = self.next(&group).map_err(failed)?;
                 }
             }
         }
@@ -158,6 +193,12 @@ mod tests {
 
         fn notify_callee(&mut self, pickup: &Pickup) {
             self.notified.push(pickup.claim.user.clone());
+        }
+
+        fn take_remote(&mut self, claim: &Claim) -> Take {
+            let via = claim.elsewhere.as_ref().expect("a remote claim");
+            self.asked.push(format!("{}@{}", via.token, via.node));
+            self.takes.get(&via.node).copied().unwrap_or(Take::Gone)
         }
     }
 

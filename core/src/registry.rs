@@ -42,6 +42,16 @@ pub trait RingingRegistry: Send {
 
     /// Every call ringing in a group now, claimed or not, oldest first.
     fn snapshot(&self) -> Vec<CallView>;
+
+    /// Claims one call by its id (a shared registry chose it), if it still
+    /// rings here, pickable.
+    fn claim_call(&mut self, id: CallId) -> Option<Claim>;
+
+    /// One call as views show it.
+    fn view(&self, id: CallId) -> Option<CallView>;
+
+    /// The call a leg belongs to.
+    fn call_of(&self, leg: &str) -> Option<CallId>;
 }
 
 /// One ringing call as views show it.
@@ -55,4 +65,6 @@ pub struct CallView {
     pub rang_at: RingTime,
     pub claimed: bool,
     pub legs: Vec<Leg>,
+    /// The server it rings on, when another one (a cluster); `None` here.
+    pub node: Option<String>,
 }

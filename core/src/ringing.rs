@@ -100,6 +100,16 @@ pub struct Claim {
     pub caller_name: String,
     pub legs: Vec<Leg>,
     pub rang_at: RingTime,
+    /// Set when the call rings on another server of a cluster.
+    pub elsewhere: Option<Elsewhere>,
+}
+
+/// A claimed call ringing on another server, and the single-use token that
+/// server takes it with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Elsewhere {
+    pub node: String,
+    pub token: String,
 }
 
 /// What [`RingingIndex::stop`] did.
@@ -109,8 +119,8 @@ pub enum Stopped {
     Unknown,
     /// The leg went; its call still rings at another device.
     Leg,
-    /// The leg was its call's last: the call is gone from this group.
-    Call(GroupNumber),
+    /// The leg was its call's last: the call (its group, its id) is gone.
+    Call(GroupNumber, CallId),
 }
 
 /// `S` hashes the keys calls and legs are found by; tests put in one that
@@ -213,7 +223,7 @@ impl<S: BuildHasher> RingingIndex<S> {
         }
         let group = call.group;
         self.remove(id);
-        Stopped::Call(group)
+        Stopped::Call(group, id)
     }
 
     /// Hands the oldest pickable call of a group to one picker. Until the
@@ -238,15 +248,31 @@ impl<S: BuildHasher> RingingIndex<S> {
         self.unqueue(group, id);
         let call = self.calls.get_mut(&id)?;
         call.claimed = true;
-        Some(Claim {
-            id,
-            group: call.group,
-            user: call.user().to_string(),
-            caller_number: call.caller_number().to_string(),
-            caller_name: call.caller_name().to_string(),
-            legs: call.legs().map(LegRef::to_leg).collect(),
-            rang_at: call.rang_at(),
-        })
+        Some(claim_of(call))
+    }
+
+    /// Claims one call by its id (the shared registry chose it), if it is
+    /// still here and pickable.
+    pub fn claim_call(&mut self, id: CallId) -> Option<Claim> {
+        let call = self.calls.get(&id)?;
+        if call.claimed || call.parked {
+            return None;
+        }
+        let group = call.group;
+        self.unqueue(&group, id);
+        let call = self.calls.get_mut(&id)?;
+        call.claimed = true;
+        Some(claim_of(call))
+    }
+
+    /// One call as views show it.
+    pub fn view(&self, id: CallId) -> Option<CallView> {
+        self.calls.get(&id).map(view_of)
+    }
+
+    /// The call a leg belongs to.
+    pub fn call_of(&self, leg: &str) -> Option<CallId> {
+        self.call_of_leg(self.leg_key(leg), leg)
     }
 
     /// The claimed call was picked up, or none of its legs could be: either
@@ -318,16 +344,7 @@ impl<S: BuildHasher> RingingIndex<S> {
         self.all()
             .into_iter()
             .filter(|c| !c.parked)
-            .map(|c| CallView {
-                id: c.id,
-                group: c.group,
-                user: c.user().to_string(),
-                caller_number: c.caller_number().to_string(),
-                caller_name: c.caller_name().to_string(),
-                rang_at: c.rang_at(),
-                claimed: c.claimed,
-                legs: c.legs().map(LegRef::to_leg).collect(),
-            })
+            .map(view_of)
             .collect()
     }
 
@@ -412,6 +429,45 @@ impl<S: BuildHasher + Send> RingingRegistry for RingingIndex<S> {
     fn snapshot(&self) -> Vec<CallView> {
         RingingIndex::snapshot(self)
     }
+
+    fn claim_call(&mut self, id: CallId) -> Option<Claim> {
+        RingingIndex::claim_call(self, id)
+    }
+
+    fn view(&self, id: CallId) -> Option<CallView> {
+        RingingIndex::view(self, id)
+    }
+
+    fn call_of(&self, leg: &str) -> Option<CallId> {
+        RingingIndex::call_of(self, leg)
+    }
+}
+
+fn claim_of(call: &RingingCall) -> Claim {
+    Claim {
+        id: call.id,
+        group: call.group,
+        user: call.user().to_string(),
+        caller_number: call.caller_number().to_string(),
+        caller_name: call.caller_name().to_string(),
+        legs: call.legs().map(LegRef::to_leg).collect(),
+        rang_at: call.rang_at(),
+        elsewhere: None,
+    }
+}
+
+fn view_of(c: &RingingCall) -> CallView {
+    CallView {
+        id: c.id,
+        group: c.group,
+        user: c.user().to_string(),
+        caller_number: c.caller_number().to_string(),
+        caller_name: c.caller_name().to_string(),
+        rang_at: c.rang_at(),
+        claimed: c.claimed,
+        legs: c.legs().map(LegRef::to_leg).collect(),
+        node: None,
+    }
 }
 
 /// Usually the very name the configuration holds; after a reload, an equal
@@ -482,7 +538,7 @@ mod tests {
         ix.release(claim.id);
         assert_eq!(ix.stop("1"), Stopped::Leg);
         assert_eq!(ix.len(), 1);
-        assert_eq!(ix.stop("2"), Stopped::Call(g("*101")));
+        assert!(matches!(ix.stop("2"), Stopped::Call(group, _) if group == g("*101")));
         assert!(ix.is_empty());
         assert_eq!(ix.stop("2"), Stopped::Unknown);
     }
@@ -581,7 +637,7 @@ mod tests {
         assert_eq!(ix.pickable_in(&g("*101")), 1);
         assert_eq!(ix.snapshot().len(), 1, "parked calls are not shown");
         // A parked call that stops ringing is forgotten as any other.
-        assert_eq!(ix.stop("3"), Stopped::Call(g("*101")));
+        assert!(matches!(ix.stop("3"), Stopped::Call(group, _) if group == g("*101")));
         ix.regroup(|_| Some(g("*105")));
         let first = ix.claim_oldest(&g("*105")).unwrap();
         assert_eq!(first.user, "alice", "alice's call rang first");

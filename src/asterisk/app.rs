@@ -12,7 +12,7 @@ use grouppickup_core::config::Config;
 use grouppickup_core::pickup::{NotPicked, Pickup, PickupHost, Take};
 use grouppickup_core::quote::quote;
 use grouppickup_core::ring_time::RingTime;
-use grouppickup_core::ringing::Leg;
+use grouppickup_core::ringing::{Claim, Leg};
 use grouppickup_core::stats::Failure;
 use grouppickup_core::view::caller_id;
 use std::ffi::{c_char, CStr, CString};
@@ -98,6 +98,13 @@ impl PickupHost for Hands<'_> {
             r if r == gp_pickup_result::GP_PICKUP_GONE as i32 => Take::Gone,
             _ => Take::Failed,
         }
+    }
+
+    fn take_remote(&mut self, _claim: &Claim) -> Take {
+        // This module does not join a cluster yet (the arbiter is given no
+        // shared registry), so no claim of another server's call reaches
+        // here.
+        Take::Failed
     }
 
     fn notify_callee(&mut self, pickup: &Pickup) {

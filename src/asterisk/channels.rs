@@ -98,6 +98,7 @@ mod tests {
                 leg("PJSIP/alice-desk-00000003"),
             ],
             rang_at: RingTime::now(),
+            elsewhere: None,
         };
         assert_eq!(
             message_destinations(&claim),
