@@ -114,22 +114,10 @@ pub struct Status {
 }
 
 enum Job {
-    Publish {
-        call: CallRecord,
-        old_group: Option<GroupNumber>,
-    },
-    Remove {
-        member: String,
-        group: GroupNumber,
-    },
-    Release {
-        member: String,
-        group: GroupNumber,
-    },
-    Assign {
-        user: String,
-        value: Option<String>,
-    },
+    Publish(CallRecord),
+    Remove(String),
+    Release(String),
+    Assign { user: String, value: Option<String> },
 }
 
 #[derive(Default)]
@@ -221,48 +209,28 @@ impl Cluster {
         self.shared.wake.notify_all();
     }
 
-    /// A call of this server became pickable (or its record changed).
+    /// A call of this server became pickable, or its record changed (it
+    /// moved to another group, say).
     pub fn publish(&self, call: CallRecord) {
         lock(&self.shared.own).insert(call.id, call.clone());
-        self.enqueue(Job::Publish {
-            call,
-            old_group: None,
-        });
-    }
-
-    /// A call of this server moved from `old_group` to its record's group.
-    pub fn regroup(&self, call: CallRecord, old_group: GroupNumber) {
-        lock(&self.shared.own).insert(call.id, call.clone());
-        self.enqueue(Job::Publish {
-            call,
-            old_group: Some(old_group),
-        });
+        self.enqueue(Job::Publish(call));
     }
 
     /// A call of this server is no longer pickable (picked up, answered,
     /// gone, its user in no group).
-    pub fn remove(&self, id: u64, group: GroupNumber) {
+    pub fn remove(&self, id: u64) {
         lock(&self.shared.own).remove(&id);
-        self.enqueue(Job::Remove {
-            member: crate::record::member(&self.shared.node, id),
-            group,
-        });
+        self.enqueue(Job::Remove(crate::record::member(&self.shared.node, id)));
     }
 
     /// Gives back a claim this server holds (its picker could not take it).
     pub fn release(&self, call: &CallRecord) {
-        self.enqueue(Job::Release {
-            member: call.member(),
-            group: call.group,
-        });
+        self.enqueue(Job::Release(call.member()));
     }
 
     /// Gives back a claim of this server's own call.
-    pub fn release_here(&self, id: u64, group: GroupNumber) {
-        self.enqueue(Job::Release {
-            member: crate::record::member(&self.shared.node, id),
-            group,
-        });
+    pub fn release_here(&self, id: u64) {
+        self.enqueue(Job::Release(crate::record::member(&self.shared.node, id)));
     }
 
     /// A runtime assignment, for every server: a group, `none`, or `None`
@@ -587,35 +555,28 @@ impl Worker {
         let node = self.shared.node.clone();
         let con = Self::con(&mut self.link)?;
         let done: redis::RedisResult<i64> = match job {
-            Job::Publish { call, old_group } => scripts::publish()
+            Job::Publish(call) => scripts::publish()
                 .key(keys::calls())
-                .key(keys::queue(&call.group.to_string()))
                 .key(keys::claimed())
                 .key(keys::node_calls(&node))
                 .key(keys::version())
                 .arg(call.member())
                 .arg(call.encode())
                 .arg(call.id)
-                .arg(old_group.map_or(String::new(), |g| keys::queue(&g.to_string())))
+                .arg(keys::queue(&call.group.to_string()))
+                .arg(keys::PREFIX)
                 .invoke(con),
-            Job::Remove { member, group } => scripts::remove()
-                .key(keys::calls())
-                .key(keys::queue(&group.to_string()))
-                .key(keys::claimed())
-                .key(keys::node_calls(&node))
-                .key(keys::version())
-                .arg(member)
-                .invoke(con),
-            Job::Release { member, group } => {
+            Job::Remove(member) => remove(con, &node, member),
+            Job::Release(member) => {
                 let score = parse_member(member).map_or(0, |(_, id)| id);
                 scripts::release()
                     .key(keys::calls())
-                    .key(keys::queue(&group.to_string()))
                     .key(keys::claimed())
                     .key(keys::version())
                     .arg(member)
                     .arg(score)
                     .arg(&node)
+                    .arg(keys::PREFIX)
                     .invoke(con)
             }
             Job::Assign { user, value } => {
@@ -642,34 +603,14 @@ impl Worker {
             .arg(keys::node_calls(&node))
             .query(con)
             .map_err(|e| e.to_string())?;
-        let stored: HashMap<String, String> = redis::cmd("HGETALL")
-            .arg(keys::calls())
-            .query(con)
-            .map_err(|e| e.to_string())?;
         for member in &published {
             let here = parse_member(member).is_some_and(|(_, id)| own.iter().any(|c| c.id == id));
             if !here {
-                let group = stored
-                    .get(member)
-                    .and_then(|s| CallRecord::decode(member, s))
-                    .map(|c| c.group.to_string())
-                    .unwrap_or_default();
-                scripts::remove()
-                    .key(keys::calls())
-                    .key(keys::queue(&group))
-                    .key(keys::claimed())
-                    .key(keys::node_calls(&node))
-                    .key(keys::version())
-                    .arg(member)
-                    .invoke::<i64>(con)
-                    .map_err(|e| e.to_string())?;
+                remove(con, &node, member).map_err(|e| e.to_string())?;
             }
         }
         for call in own {
-            self.run_job(&Job::Publish {
-                call,
-                old_group: None,
-            })?;
+            self.run_job(&Job::Publish(call))?;
         }
         self.beat()
     }
@@ -831,6 +772,17 @@ impl Worker {
         }
         Ok(())
     }
+}
+
+fn remove(con: &mut Connection, node: &str, member: &str) -> redis::RedisResult<i64> {
+    scripts::remove()
+        .key(keys::calls())
+        .key(keys::claimed())
+        .key(keys::node_calls(node))
+        .key(keys::version())
+        .arg(member)
+        .arg(keys::PREFIX)
+        .invoke(con)
 }
 
 fn count_by_group(calls: &[RemoteCall]) -> HashMap<GroupNumber, usize> {

@@ -14,6 +14,7 @@ mod connect;
 mod keys;
 mod record;
 mod scripts;
+mod shared;
 
 pub use cluster::{
     Claimed, Cluster, Event, NodeStatus, Refused, RemoteCall, State, Status, Unavailable, BUDGET,

@@ -5,29 +5,37 @@
 use redis::Script;
 use std::sync::OnceLock;
 
-/// A call rings, or moved to another group: stored, and queued unless a
-/// picker holds it.
-/// KEYS: calls, queue, claimed, node-calls, version. ARGV: member, stored
-/// call, score, the old queue ('' when none).
+/// A call rings, or moved to another group: stored, and queued in its group
+/// (out of the one it was in) unless a picker holds it. The group is the
+/// stored call's first field.
+/// KEYS: calls, claimed, node-calls, version. ARGV: member, stored call,
+/// score, its queue, key prefix.
 const PUBLISH: &str = r#"
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-if ARGV[4] ~= '' and ARGV[4] ~= KEYS[2] then redis.call('ZREM', ARGV[4], ARGV[1]) end
-if redis.call('HEXISTS', KEYS[3], ARGV[1]) == 0 then
-  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local was = ARGV[5] .. 'queue:' .. string.match(old, '^([^\31]*)')
+  if was ~= ARGV[4] then redis.call('ZREM', was, ARGV[1]) end
 end
-redis.call('SADD', KEYS[4], ARGV[1])
-redis.call('INCR', KEYS[5])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then
+  redis.call('ZADD', ARGV[4], ARGV[3], ARGV[1])
+end
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('INCR', KEYS[4])
 return 1
 "#;
 
 /// A call stopped ringing on its server: gone from everywhere.
-/// KEYS: calls, queue, claimed, node-calls, version. ARGV: member.
+/// KEYS: calls, claimed, node-calls, version. ARGV: member, key prefix.
 const REMOVE: &str = r#"
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  redis.call('ZREM', ARGV[2] .. 'queue:' .. string.match(old, '^([^\31]*)'), ARGV[1])
+end
 redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HDEL', KEYS[3], ARGV[1])
-redis.call('SREM', KEYS[4], ARGV[1])
-redis.call('INCR', KEYS[5])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('SREM', KEYS[3], ARGV[1])
+redis.call('INCR', KEYS[4])
 return 1
 "#;
 
@@ -62,14 +70,15 @@ return false
 
 /// A claim given back by its claimer: queued again at its ring time, if the
 /// call still rings and that claimer still holds it.
-/// KEYS: calls, queue, claimed, version. ARGV: member, score, claimer.
+/// KEYS: calls, claimed, version. ARGV: member, score, claimer, key prefix.
 const RELEASE: &str = r#"
-if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[3] then return 0 end
-redis.call('HDEL', KEYS[3], ARGV[1])
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
-  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[3] then return 0 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if stored then
+  redis.call('ZADD', ARGV[4] .. 'queue:' .. string.match(stored, '^([^\31]*)'), ARGV[2], ARGV[1])
 end
-redis.call('INCR', KEYS[4])
+redis.call('INCR', KEYS[3])
 return 1
 "#;
 

@@ -73,7 +73,7 @@ fn a_call_ringing_on_one_server_is_claimed_from_another_with_a_single_use_token(
         Err(Refused::Unknown),
         "not a token"
     );
-    a.cluster.remove(1_000, g("*101"));
+    a.cluster.remove(1_000);
     wait_until("gone everywhere", WAIT, || {
         b.cluster.remote_calls().is_empty()
     });
@@ -177,7 +177,7 @@ fn exactly_one_claim_wins_whatever_the_timing() {
         lost += 2 * k - winners;
         for i in 0..k {
             let id = 10_000 + (round * 10 + i) as u64;
-            servers[i % 3].cluster.remove(id, g("*101"));
+            servers[i % 3].cluster.remove(id);
         }
         wait_until("cleared", WAIT, || {
             servers.iter().all(|m| m.cluster.remote_calls().is_empty())

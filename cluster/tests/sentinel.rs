@@ -140,7 +140,7 @@ fn claims_resume_after_the_master_is_killed_and_nothing_is_claimed_twice() {
             _ => ringing.iter().all(|id| claimed.contains(id)),
         });
         for id in &ringing {
-            a.cluster.remove(*id, g("*101"));
+            a.cluster.remove(*id);
         }
         // The killed server comes back as a replica of the new master.
         let port = victim.port;
