@@ -89,7 +89,7 @@ fn answer(session: Session, result: Result<String, String>) {
 
 fn show(module: &Module, session: Session, _user: &str, group: &str) {
     let only = (!group.trim().is_empty()).then_some(group);
-    match ami::show(&module.registry, only) {
+    match ami::show(&module.arbiter, only) {
         Ok(items) => list(session, &items),
         Err(e) => error(session, &e),
     }

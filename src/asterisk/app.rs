@@ -117,20 +117,20 @@ pub fn exec(chan: *mut ast_channel, data: &str) -> i32 {
         set_status(chan, Failure::Failed);
         return 0;
     };
-    let registry = &module.registry;
-    let config = registry.config();
+    let arbiter = &module.arbiter;
+    let config = arbiter.config();
     let mut hands = Hands {
         chan,
         picker: &picker,
         config: &config,
         sound: cstring(&config.general.pickupsound),
     };
-    let result = registry.pick_up(data, &picker, &mut hands);
+    let result = arbiter.pick_up(data, &picker, &mut hands);
     match &result {
-        Ok(pickup) => lamps::update(registry, [pickup.claim.group]),
+        Ok(pickup) => lamps::update(arbiter, [pickup.claim.group]),
         Err(NotPicked {
             group: Some(group), ..
-        }) => lamps::update(registry, [*group]),
+        }) => lamps::update(arbiter, [*group]),
         Err(_) => {}
     }
     match result {
@@ -189,13 +189,13 @@ pub fn find_only(chan: *mut ast_channel, dialed: &str) -> bool {
     let Some(module) = module::get() else {
         return false;
     };
-    let Ok(claim) = module.registry.begin(dialed, &picker) else {
+    let Ok(claim) = module.arbiter.begin(dialed, &picker) else {
         return false;
     };
     let found = claim.legs.iter().any(|leg| {
         let name = cstring(&leg.name);
         unsafe { shim::gp_bench_channel_lookup(name.as_ptr()) == 0 }
     });
-    module.registry.release(&claim, Failure::Failed);
+    module.arbiter.release(&claim, Failure::Failed);
     found
 }

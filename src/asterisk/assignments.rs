@@ -38,7 +38,7 @@ pub fn load(module: &Module) {
         entries.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     );
     let count = assignments.len();
-    problems.extend(module.registry.replace_assignments(assignments));
+    problems.extend(module.arbiter.replace_assignments(assignments));
     report(&problems);
     if count > 0 {
         log::verbose(&format!(
@@ -54,8 +54,8 @@ pub fn report(problems: &[String]) {
 }
 
 pub fn set(module: &Module, user: &str, group: &str) -> Result<String, String> {
-    let persist = module.registry.set_user(user, group)?;
-    let config = module.registry.config();
+    let persist = module.arbiter.set_user(user, group)?;
+    let config = module.arbiter.config();
     let number = config.users.get(user).and_then(|u| u.group);
     store(&persist)?;
     // A call that rang while the user was in no group is filed now.
@@ -71,12 +71,12 @@ pub fn set(module: &Module, user: &str, group: &str) -> Result<String, String> {
 
 pub fn clear(module: &Module, user: &str) -> Result<String, String> {
     let before = module
-        .registry
+        .arbiter
         .config()
         .users
         .get(user)
         .and_then(|u| u.group);
-    let persist = module.registry.clear_user(user)?;
+    let persist = module.arbiter.clear_user(user)?;
     store(&persist)?;
     module.lamps_refresh();
     let message = match before {

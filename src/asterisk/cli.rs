@@ -57,7 +57,7 @@ static COMMANDS: &[Command] = &[
             "       Lists the ranges of group numbers and the context they are registered in.\n",
         ),
         args: &[],
-        run: |m, _| Ok(view::ranges(&m.registry)),
+        run: |m, _| Ok(view::ranges(&m.arbiter)),
     },
     Command {
         words: c"grouppickup show groups",
@@ -67,7 +67,7 @@ static COMMANDS: &[Command] = &[
             "       Lists the group numbers in use: members, settings and calls ringing now.\n",
         ),
         args: &[],
-        run: |m, _| Ok(view::groups(&m.registry)),
+        run: |m, _| Ok(view::groups(&m.arbiter)),
     },
     Command {
         words: c"grouppickup show group",
@@ -78,7 +78,7 @@ static COMMANDS: &[Command] = &[
             "       now, oldest first.\n",
         ),
         args: &[Arg::Group],
-        run: |m, a| view::group(&m.registry, a[0], &WORDS),
+        run: |m, a| view::group(&m.arbiter, a[0], &WORDS),
     },
     Command {
         words: c"grouppickup show user",
@@ -89,7 +89,7 @@ static COMMANDS: &[Command] = &[
             "       grouppickup.conf or from a runtime change, and exclusions.\n",
         ),
         args: &[Arg::User],
-        run: |m, a| view::user(&m.registry, a[0], &WORDS),
+        run: |m, a| view::user(&m.arbiter, a[0], &WORDS),
     },
     Command {
         words: c"grouppickup show ringing",
@@ -99,7 +99,7 @@ static COMMANDS: &[Command] = &[
             "       Lists the pickable calls ringing now, oldest first.\n",
         ),
         args: &[],
-        run: |m, _| Ok(view::ringing(&m.registry)),
+        run: |m, _| Ok(view::ringing(&m.arbiter)),
     },
     Command {
         words: c"grouppickup show stats",
@@ -110,7 +110,7 @@ static COMMANDS: &[Command] = &[
             "       and the calls ringing now.\n",
         ),
         args: &[],
-        run: |m, _| Ok(view::stats(&m.registry)),
+        run: |m, _| Ok(view::stats(&m.arbiter)),
     },
     Command {
         words: c"grouppickup set user",
@@ -197,10 +197,10 @@ pub fn complete(index: usize, pos: usize, word: &str, state: usize) -> Option<St
     let command = COMMANDS.get(index)?;
     let arg = command.args.get(pos.checked_sub(word_count(command))?)?;
     let module = module::get()?;
-    let registry = &module.registry;
+    let arbiter = &module.arbiter;
     let candidates: Vec<String> = match arg {
-        Arg::User => registry.config().users.keys().cloned().collect(),
-        Arg::Group => view::groups_in_use(registry)
+        Arg::User => arbiter.config().users.keys().cloned().collect(),
+        Arg::Group => view::groups_in_use(arbiter)
             .iter()
             .map(ToString::to_string)
             .collect(),

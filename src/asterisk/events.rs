@@ -8,7 +8,7 @@ pub fn on_leg(event: &LegEvent<'_>) {
     let Some(module) = module::get() else {
         return;
     };
-    let registry = &module.registry;
+    let arbiter = &module.arbiter;
     // Most channels that ring belong to nobody in a group: the core asks
     // Asterisk about GROUPPICKUP_EXCLUDE (a channel lookup) only for the
     // others.
@@ -16,10 +16,10 @@ pub fn on_leg(event: &LegEvent<'_>) {
         let name = cstring(event.name);
         unsafe { shim::gp_leg_excluded(name.as_ptr()) != 0 }
     };
-    let change = registry.on_leg(event, RingTime::now(), excluded);
+    let change = arbiter.on_leg(event, RingTime::now(), excluded);
     match &change {
         LegChange::CallRinging(group) | LegChange::LegStopped(Some(group)) => {
-            lamps::update(&module.registry, [*group])
+            lamps::update(&module.arbiter, [*group])
         }
         _ => {}
     }

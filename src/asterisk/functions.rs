@@ -9,15 +9,15 @@ use grouppickup_core::quote::quote;
 /// empty value, as with Asterisk's own functions).
 pub fn read(function: i32, arg: &str) -> Result<String, String> {
     let module = module::get().ok_or("grouppickup is not loaded")?;
-    let registry = &module.registry;
+    let arbiter = &module.arbiter;
     match function {
         f if f == gp_function::GP_FUNCTION_GROUP as i32 => {
             if arg.trim().is_empty() {
                 return Err("GROUPPICKUP_GROUP(user): a user name is required".into());
             }
-            Ok(functions::group_of(registry, arg))
+            Ok(functions::group_of(arbiter, arg))
         }
-        f if f == gp_function::GP_FUNCTION_RINGING as i32 => functions::ringing(registry, arg)
+        f if f == gp_function::GP_FUNCTION_RINGING as i32 => functions::ringing(arbiter, arg)
             .map(|n| n.to_string())
             .map_err(|e| format!("GROUPPICKUP_RINGING({}): {e}", quote(arg))),
         _ => Err(format!("unknown function {function}")),

@@ -13,26 +13,26 @@ fn publish(group: &GroupNumber, ringing: bool) {
 }
 
 /// Publishes the lamps of `groups` that changed.
-pub fn update(registry: &Arbiter, groups: impl IntoIterator<Item = GroupNumber>) {
-    registry.update_lamps(groups, publish);
+pub fn update(arbiter: &Arbiter, groups: impl IntoIterator<Item = GroupNumber>) {
+    arbiter.update_lamps(groups, publish);
 }
 
 /// After a configuration or assignment change: every lamp that may differ.
-pub fn refresh(registry: &Arbiter) {
-    registry.update_lamps(registry.lamp_groups(), publish);
+pub fn refresh(arbiter: &Arbiter) {
+    arbiter.update_lamps(arbiter.lamp_groups(), publish);
 }
 
-pub fn all_off(registry: &Arbiter) {
-    registry.lamps_off(publish);
+pub fn all_off(arbiter: &Arbiter) {
+    arbiter.lamps_off(publish);
 }
 
 pub fn device_state(number: &str) -> gp_lamp {
     let Some(module) = module::get() else {
         return gp_lamp::GP_LAMP_INVALID;
     };
-    let registry = &module.registry;
-    match registry.config().resolve(number) {
-        Some(group) if registry.ringing_in(&group) > 0 => gp_lamp::GP_LAMP_RINGING,
+    let arbiter = &module.arbiter;
+    match arbiter.config().resolve(number) {
+        Some(group) if arbiter.ringing_in(&group) > 0 => gp_lamp::GP_LAMP_RINGING,
         Some(_) => gp_lamp::GP_LAMP_IDLE,
         None => gp_lamp::GP_LAMP_INVALID,
     }
