@@ -6,8 +6,9 @@
 //! A new command is one more entry in [`COMMANDS`] (and the view that prints
 //! its text); nothing in C or in the shim's header changes.
 
+use super::host::text::c_lines as lines;
+use super::host::{self, CliCommand, CliOutcome as Outcome};
 use super::module::{self, Module};
-use super::shim::{gp_cli_command, gp_cli_result as Outcome};
 use super::{assignments, WORDS};
 use grouppickup_core::view;
 use std::ffi::CStr;
@@ -35,16 +36,6 @@ struct Command {
     /// The text to print, or an error (printed, and the command fails),
     /// given the arguments after the words (keywords included).
     run: fn(&Module, &[&str]) -> Result<String, String>,
-}
-
-/// Lines of text as one C string; a NUL inside is a compile-time error.
-macro_rules! lines {
-    ($($line:literal),+ $(,)?) => {
-        match CStr::from_bytes_with_nul(concat!($($line),+, "\0").as_bytes()) {
-            Ok(text) => text,
-            Err(_) => panic!("CLI text holds a NUL"),
-        }
-    };
 }
 
 /// Every command, in the order the shim registers them.
@@ -144,13 +135,13 @@ pub fn count() -> usize {
 
 /// The words, summary and usage of command `index`, for the shim to
 /// register; `None` for no such command.
-pub fn describe(index: usize) -> Option<gp_cli_command> {
+pub fn describe(index: usize) -> Option<CliCommand> {
     let command = COMMANDS.get(index)?;
-    Some(gp_cli_command {
-        command: command.words.as_ptr(),
-        summary: command.summary.as_ptr(),
-        usage: command.usage.as_ptr(),
-    })
+    Some(host::cli::command(
+        command.words,
+        command.summary,
+        command.usage,
+    ))
 }
 
 /// How many words the command itself has (`grouppickup show group`: 3).

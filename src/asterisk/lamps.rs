@@ -2,14 +2,13 @@
 //! call rings in the group and NOT_INUSE otherwise. Changes are published as
 //! they happen; Asterisk asks [`device_state`] when it has no cached state.
 
-use super::shim::{self, gp_lamp};
-use super::{cstring, module};
+use super::host::{devstate, Lamp as gp_lamp};
+use super::module;
 use grouppickup_core::arbiter::Arbiter;
 use grouppickup_core::number::GroupNumber;
 
 fn publish(group: &GroupNumber, ringing: bool) {
-    let number = cstring(&group.to_string());
-    unsafe { shim::gp_device_state_changed(number.as_ptr(), ringing as i32) };
+    devstate::changed(&group.to_string(), ringing);
 }
 
 /// Publishes the lamps of `groups` that changed.

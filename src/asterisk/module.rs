@@ -7,7 +7,8 @@
 //! `module load` would then find it already there and fail.
 
 use super::extensions::{self, Registered};
-use super::{assignments, config_file, guard, lamps, log, shim};
+use super::host::{self, config::memory_trim, events};
+use super::{assignments, config_file, guard, lamps, log};
 use grouppickup_core::arbiter::Arbiter;
 use grouppickup_core::config::ConfigError;
 use std::sync::{Arc, Mutex, RwLock};
@@ -64,13 +65,12 @@ pub fn load() -> i32 {
     // for the state of its device as soon as it is added.
     *module.extensions.lock().unwrap_or_else(|e| e.into_inner()) =
         extensions::register(&module.arbiter.config());
-    unsafe { shim::gp_memory_trim() };
-    let sum = unsafe { std::ffi::CStr::from_ptr(shim::gp_buildopt_sum()) };
+    memory_trim();
     log::verbose(&format!(
         "grouppickup: loaded ({} range(s), {} user(s); built for Asterisk build options {})",
         module.arbiter.config().ranges.len(),
         module.arbiter.config().users.len(),
-        sum.to_string_lossy()
+        host::module::buildopt_sum()
     ));
     0
 }
@@ -91,10 +91,10 @@ pub fn reload() -> i32 {
     assignments::report(&module.arbiter.replace_config(config));
     // Legs that started ringing while their user was in no group are filed
     // now if the new configuration puts the user in one.
-    unsafe { shim::gp_events_replay() };
+    events::replay();
     module.lamps_refresh();
     drop(registered);
-    unsafe { shim::gp_memory_trim() };
+    memory_trim();
     log::verbose("grouppickup: configuration reloaded");
     0
 }
