@@ -20,7 +20,7 @@ struct Action {
     /// A manager user needs one of these in its `write =`.
     classes: &'static [Class],
     /// Answers the request, given its `User` and `Group` headers.
-    run: fn(&Module, &Session, &str, &str),
+    run: fn(&Module, &Session<'_>, &str, &str),
 }
 
 /// Every action, in the order the shim registers them.
@@ -55,7 +55,7 @@ pub fn describe(index: usize) -> Option<AmiAction> {
 }
 
 /// Answers a request for action `index`.
-pub fn run(index: usize, session: &Session, user: &str, group: &str) {
+pub fn run(index: usize, session: &Session<'_>, user: &str, group: &str) {
     let Some(action) = ACTIONS.get(index) else {
         return error(session, "unknown action");
     };
@@ -73,14 +73,14 @@ fn require(name: &str, value: &str) -> Result<(), String> {
     }
 }
 
-fn answer(session: &Session, result: Result<String, String>) {
+fn answer(session: &Session<'_>, result: Result<String, String>) {
     match result {
         Ok(message) => ack(session, message.trim_end()),
         Err(e) => error(session, &e),
     }
 }
 
-fn show(module: &Module, session: &Session, _user: &str, group: &str) {
+fn show(module: &Module, session: &Session<'_>, _user: &str, group: &str) {
     let only = (!group.trim().is_empty()).then_some(group);
     match ami::show(&module.arbiter, only) {
         Ok(items) => list(session, &items),
@@ -88,7 +88,7 @@ fn show(module: &Module, session: &Session, _user: &str, group: &str) {
     }
 }
 
-fn set_user(module: &Module, session: &Session, user: &str, group: &str) {
+fn set_user(module: &Module, session: &Session<'_>, user: &str, group: &str) {
     answer(
         session,
         require("User", user)
@@ -97,22 +97,22 @@ fn set_user(module: &Module, session: &Session, user: &str, group: &str) {
     )
 }
 
-fn clear_user(module: &Module, session: &Session, user: &str, _group: &str) {
+fn clear_user(module: &Module, session: &Session<'_>, user: &str, _group: &str) {
     answer(
         session,
         require("User", user).and_then(|_| assignments::clear(module, user)),
     )
 }
 
-fn error(session: &Session, message: &str) {
+fn error(session: &Session<'_>, message: &str) {
     session.error(&ami::one_line(message));
 }
 
-fn ack(session: &Session, message: &str) {
+fn ack(session: &Session<'_>, message: &str) {
     session.ack(&ami::one_line(message));
 }
 
-fn list(session: &Session, items: &[ami::Item]) {
+fn list(session: &Session<'_>, items: &[ami::Item]) {
     session.list_start("Group pickup groups and calls will follow");
     for (event, headers) in items {
         session.list_item(event, &headers.render());

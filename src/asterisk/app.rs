@@ -18,7 +18,7 @@ use grouppickup_core::view::caller_id;
 
 /// The picker's channel as the core sees it: its name, and the device it
 /// dials from.
-fn picker_of(chan: Channel) -> Picker {
+fn picker_of(chan: Channel<'_>) -> Picker {
     let name = chan.name();
     let device = device_of_channel(&name).map(str::to_string);
     Picker { name, device }
@@ -26,7 +26,7 @@ fn picker_of(chan: Channel) -> Picker {
 
 /// Who picked up, as the callee should read it: the picker's user name, or
 /// else its caller ID, or else its channel.
-fn picker_display(chan: Channel, picker: &Picker, config: &Config) -> String {
+fn picker_display(chan: Channel<'_>, picker: &Picker, config: &Config) -> String {
     if let Some(user) = picker
         .device
         .as_deref()
@@ -45,7 +45,7 @@ fn picker_display(chan: Channel, picker: &Picker, config: &Config) -> String {
 
 /// The picker's channel, for the core's pickup procedure.
 struct Hands<'a> {
-    chan: Channel,
+    chan: Channel<'a>,
     picker: &'a Picker,
     config: &'a Config,
     /// Played to both parties when they are connected.
@@ -84,7 +84,7 @@ impl PickupHost for Hands<'_> {
 /// Runs the application; returns what Asterisk expects from it: -1 after a
 /// pickup (the picker's channel now is the caller's peer), 0 to go on in the
 /// dialplan after a failure.
-pub fn exec(chan: Channel, data: &str) -> i32 {
+pub fn exec(chan: Channel<'_>, data: &str) -> i32 {
     let picker = picker_of(chan);
     let Some(module) = module::get() else {
         set_status(chan, Failure::Failed);
@@ -146,7 +146,7 @@ pub fn exec(chan: Channel, data: &str) -> i32 {
     }
 }
 
-fn set_status(chan: Channel, failure: Failure) {
+fn set_status(chan: Channel<'_>, failure: Failure) {
     chan.set_var("GROUPPICKUP_STATUS", failure.as_str());
 }
 
@@ -154,7 +154,7 @@ fn set_status(chan: Channel, failure: Failure) {
 /// number, claim the oldest call, look its leg's channel up by name), with
 /// the claim given back afterwards. True when a target was found.
 #[cfg(feature = "bench")]
-pub fn find_only(chan: Channel, dialed: &str) -> bool {
+pub fn find_only(chan: Channel<'_>, dialed: &str) -> bool {
     let picker = picker_of(chan);
     let Some(module) = module::get() else {
         return false;

@@ -4,6 +4,7 @@ use super::bindings::{self, gp_ami_session};
 use super::text::to_c;
 use super::{AmiAction, AmiClass};
 use std::ffi::{c_int, CStr};
+use std::marker::PhantomData;
 
 /// The entry of an AMI action for the shim to register: its name (a C
 /// string that lives as long as the module is mapped) and the permission
@@ -17,15 +18,15 @@ pub fn action(name: &'static CStr, classes: &[AmiClass]) -> AmiAction {
     }
 }
 
-/// An AMI request being answered, valid for the call from C that handed
-/// it over.
-pub struct Session(*mut gp_ami_session);
+/// An AMI request being answered, valid for `'a`: the call from C that
+/// handed it over.
+pub struct Session<'a>(*mut gp_ami_session, PhantomData<&'a gp_ami_session>);
 
-impl Session {
+impl Session<'_> {
     /// # Safety
     /// `session` is the shim's live request.
     pub(super) unsafe fn from_c(session: *mut gp_ami_session) -> Self {
-        Self(session)
+        Self(session, PhantomData)
     }
 
     pub fn error(&self, message: &str) {

@@ -5,6 +5,7 @@ use super::bindings::{self, ast_channel, gp_pickup_result};
 use super::text::{from_buffer, to_c};
 use super::{FromC, Unknown};
 use std::ffi::{c_char, c_int};
+use std::marker::PhantomData;
 
 /// What became of a pickup of one leg.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,16 +27,17 @@ impl FromC for PickupResult {
     ];
 }
 
-/// A channel Asterisk handed the module, valid while the call from C that
-/// handed it over runs (the application's run on the picker's channel).
+/// A channel Asterisk handed the module, valid for `'a`: while the call
+/// from C that handed it over runs (the application's run on the picker's
+/// channel).
 #[derive(Clone, Copy)]
-pub struct Channel(*mut ast_channel);
+pub struct Channel<'a>(*mut ast_channel, PhantomData<&'a ast_channel>);
 
-impl Channel {
+impl Channel<'_> {
     /// # Safety
     /// `chan` is a live channel for as long as the value is used.
     pub(super) unsafe fn from_c(chan: *mut ast_channel) -> Self {
-        Self(chan)
+        Self(chan, PhantomData)
     }
 
     pub fn name(self) -> String {
