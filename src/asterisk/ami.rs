@@ -5,12 +5,11 @@
 //! request's write class before it gets here.
 
 use super::ami_texts::{self as ami, Headers};
+use super::assignments;
+use super::host::ami::{self as host, Session};
+use super::host::{AmiAction, AmiClass as Class};
 use super::module::{self, Module};
-use super::shim::{self, gp_ami_action, gp_ami_class as Class, gp_ami_session};
-use super::{assignments, cstring};
-use std::ffi::{c_int, CStr};
-
-type Session = *mut gp_ami_session;
+use std::ffi::CStr;
 
 /// One AMI action. Its help is not here: Asterisk finds it in
 /// doc/grouppickup-en_US.xml by the action's name, and only when the
@@ -21,7 +20,7 @@ struct Action {
     /// A manager user needs one of these in its `write =`.
     classes: &'static [Class],
     /// Answers the request, given its `User` and `Group` headers.
-    run: fn(&Module, Session, &str, &str),
+    run: fn(&Module, &Session<'_>, &str, &str),
 }
 
 /// Every action, in the order the shim registers them.
@@ -50,19 +49,13 @@ pub fn count() -> usize {
 
 /// The name and permission classes of action `index`, for the shim to
 /// register; `None` for no such action.
-pub fn describe(index: usize) -> Option<gp_ami_action> {
+pub fn describe(index: usize) -> Option<AmiAction> {
     let action = ACTIONS.get(index)?;
-    Some(gp_ami_action {
-        name: action.name.as_ptr(),
-        classes: action
-            .classes
-            .iter()
-            .fold(0, |classes, &class| classes | class as c_int),
-    })
+    Some(host::action(action.name, action.classes))
 }
 
 /// Answers a request for action `index`.
-pub fn run(index: usize, session: Session, user: &str, group: &str) {
+pub fn run(index: usize, session: &Session<'_>, user: &str, group: &str) {
     let Some(action) = ACTIONS.get(index) else {
         return error(session, "unknown action");
     };
@@ -80,22 +73,22 @@ fn require(name: &str, value: &str) -> Result<(), String> {
     }
 }
 
-fn answer(session: Session, result: Result<String, String>) {
+fn answer(session: &Session<'_>, result: Result<String, String>) {
     match result {
         Ok(message) => ack(session, message.trim_end()),
         Err(e) => error(session, &e),
     }
 }
 
-fn show(module: &Module, session: Session, _user: &str, group: &str) {
+fn show(module: &Module, session: &Session<'_>, _user: &str, group: &str) {
     let only = (!group.trim().is_empty()).then_some(group);
-    match ami::show(&module.registry, only) {
+    match ami::show(&module.arbiter, only) {
         Ok(items) => list(session, &items),
         Err(e) => error(session, &e),
     }
 }
 
-fn set_user(module: &Module, session: Session, user: &str, group: &str) {
+fn set_user(module: &Module, session: &Session<'_>, user: &str, group: &str) {
     answer(
         session,
         require("User", user)
@@ -104,42 +97,30 @@ fn set_user(module: &Module, session: Session, user: &str, group: &str) {
     )
 }
 
-fn clear_user(module: &Module, session: Session, user: &str, _group: &str) {
+fn clear_user(module: &Module, session: &Session<'_>, user: &str, _group: &str) {
     answer(
         session,
         require("User", user).and_then(|_| assignments::clear(module, user)),
     )
 }
 
-fn error(session: Session, message: &str) {
-    let message = cstring(&ami::one_line(message));
-    unsafe { shim::gp_ami_error(session, message.as_ptr()) };
+fn error(session: &Session<'_>, message: &str) {
+    session.error(&ami::one_line(message));
 }
 
-fn ack(session: Session, message: &str) {
-    let message = cstring(&ami::one_line(message));
-    unsafe { shim::gp_ami_ack(session, message.as_ptr()) };
+fn ack(session: &Session<'_>, message: &str) {
+    session.ack(&ami::one_line(message));
 }
 
-fn list(session: Session, items: &[ami::Item]) {
-    let start = cstring("Group pickup groups and calls will follow");
-    unsafe { shim::gp_ami_list_start(session, start.as_ptr()) };
+fn list(session: &Session<'_>, items: &[ami::Item]) {
+    session.list_start("Group pickup groups and calls will follow");
     for (event, headers) in items {
-        let (event, headers) = (cstring(event), cstring(&headers.render()));
-        unsafe { shim::gp_ami_list_item(session, event.as_ptr(), headers.as_ptr()) };
+        session.list_item(event, &headers.render());
     }
-    let complete = cstring("GroupPickupShowComplete");
-    unsafe {
-        shim::gp_ami_list_end(
-            session,
-            complete.as_ptr(),
-            items.len().min(i32::MAX as usize) as i32,
-        )
-    };
+    session.list_end("GroupPickupShowComplete", items.len());
 }
 
 /// Sends an event of class `call` to every AMI session allowed to read it.
 pub fn event(name: &str, headers: &Headers) {
-    let (name, headers) = (cstring(name), cstring(&headers.render()));
-    unsafe { shim::gp_ami_event(name.as_ptr(), headers.as_ptr()) };
+    host::event(name, &headers.render());
 }

@@ -74,10 +74,10 @@ pub type Item = (&'static str, Headers);
 /// The items `GroupPickupShow` sends: a `GroupPickupGroup` per group in use
 /// (or only `only`), then a `GroupPickupCall` per call ringing in them,
 /// oldest first.
-pub fn show(registry: &Arbiter, only: Option<&str>) -> Result<Vec<Item>, String> {
-    let config = registry.config();
+pub fn show(arbiter: &Arbiter, only: Option<&str>) -> Result<Vec<Item>, String> {
+    let config = arbiter.config();
     let groups: Vec<GroupNumber> = match only {
-        None => groups_in_use(registry),
+        None => groups_in_use(arbiter),
         Some(dialed) => vec![config.resolve(dialed.trim()).ok_or_else(|| {
             format!(
                 "Group '{}' is not a group number of any configured range",
@@ -96,11 +96,11 @@ pub fn show(registry: &Arbiter, only: Option<&str>) -> Result<Vec<Item>, String>
                 .add("Name", &settings.name)
                 .add("PickupBy", &settings.pickup_by)
                 .add("Members", members.join(","))
-                .add("Ringing", registry.ringing_in(number)),
+                .add("Ringing", arbiter.ringing_in(number)),
         ));
     }
     let now = RingTime::now();
-    for call in registry
+    for call in arbiter
         .snapshot()
         .into_iter()
         .filter(|c| groups.contains(&c.group))
@@ -127,7 +127,7 @@ mod tests {
     use grouppickup_core::arbiter::{LegEvent, Origin, Picker};
     use grouppickup_core::config::{sections_from_text, Config};
 
-    fn registry() -> Arbiter {
+    fn arbiter() -> Arbiter {
         let conf = "[r]\ntype=range\nstart=*100\nend=*199\n[*101]\ntype=group\nname=Sales\n\
              [alice]\ntype=user\nendpoint=PJSIP/alice\ngroup=*101\n";
         Arbiter::new(Config::from_sections(&sections_from_text("t", conf)).unwrap())
@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn events_carry_the_fields() {
-        let r = registry();
+        let r = arbiter();
         let leg = LegEvent {
             leg: "1",
             name: "PJSIP/alice-00000001",

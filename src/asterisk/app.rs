@@ -5,8 +5,8 @@
 
 use super::ami_texts as texts;
 use super::channels::device_of_channel;
-use super::shim::{self, ast_channel, gp_pickup_result};
-use super::{ami, cstring, lamps, log, module, notify};
+use super::host::channel::{Channel, PickupResult};
+use super::{ami, lamps, log, module, notify};
 use grouppickup_core::arbiter::Picker;
 use grouppickup_core::config::Config;
 use grouppickup_core::pickup::{NotPicked, Pickup, PickupHost, Take};
@@ -15,31 +15,18 @@ use grouppickup_core::ring_time::RingTime;
 use grouppickup_core::ringing::{Claim, Leg};
 use grouppickup_core::stats::Failure;
 use grouppickup_core::view::caller_id;
-use std::ffi::{c_char, CStr, CString};
-
-fn buffer_text(buf: &[c_char]) -> String {
-    unsafe { CStr::from_ptr(buf.as_ptr()) }
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn channel_name(chan: *mut ast_channel) -> String {
-    let mut buf = [0 as c_char; 256];
-    unsafe { shim::gp_channel_name(chan, buf.as_mut_ptr(), buf.len()) };
-    buffer_text(&buf)
-}
 
 /// The picker's channel as the core sees it: its name, and the device it
 /// dials from.
-fn picker_of(chan: *mut ast_channel) -> Picker {
-    let name = channel_name(chan);
+fn picker_of(chan: Channel<'_>) -> Picker {
+    let name = chan.name();
     let device = device_of_channel(&name).map(str::to_string);
     Picker { name, device }
 }
 
 /// Who picked up, as the callee should read it: the picker's user name, or
 /// else its caller ID, or else its channel.
-fn picker_display(chan: *mut ast_channel, picker: &Picker, config: &Config) -> String {
+fn picker_display(chan: Channel<'_>, picker: &Picker, config: &Config) -> String {
     if let Some(user) = picker
         .device
         .as_deref()
@@ -47,17 +34,8 @@ fn picker_display(chan: *mut ast_channel, picker: &Picker, config: &Config) -> S
     {
         return user.name.to_string();
     }
-    let (mut name, mut number) = ([0 as c_char; 128], [0 as c_char; 64]);
-    unsafe {
-        shim::gp_channel_callerid(
-            chan,
-            name.as_mut_ptr(),
-            name.len(),
-            number.as_mut_ptr(),
-            number.len(),
-        )
-    };
-    let shown = caller_id(&buffer_text(&name), &buffer_text(&number));
+    let (name, number) = chan.caller_id();
+    let shown = caller_id(&name, &number);
     if shown.is_empty() {
         picker.name.clone()
     } else {
@@ -67,11 +45,11 @@ fn picker_display(chan: *mut ast_channel, picker: &Picker, config: &Config) -> S
 
 /// The picker's channel, for the core's pickup procedure.
 struct Hands<'a> {
-    chan: *mut ast_channel,
+    chan: Channel<'a>,
     picker: &'a Picker,
     config: &'a Config,
     /// Played to both parties when they are connected.
-    sound: CString,
+    sound: &'a str,
 }
 
 impl PickupHost for Hands<'_> {
@@ -80,23 +58,18 @@ impl PickupHost for Hands<'_> {
         // otherwise answer the picker after taking the call, waiting up to
         // half a second for media, and a callee answering in that time would
         // have the call taken from them.
-        unsafe { shim::gp_channel_answer(self.chan) == 0 }
+        self.chan.answer()
     }
 
     fn take(&mut self, leg: &Leg) -> Take {
-        let (name, uniqueid) = (cstring(&leg.name), cstring(&leg.id));
-        let result = unsafe {
-            shim::gp_pickup_leg(
-                self.chan,
-                name.as_ptr(),
-                uniqueid.as_ptr(),
-                self.sound.as_ptr(),
-            )
-        };
-        match result {
-            r if r == gp_pickup_result::GP_PICKUP_DONE as i32 => Take::Done,
-            r if r == gp_pickup_result::GP_PICKUP_GONE as i32 => Take::Gone,
-            _ => Take::Failed,
+        match self.chan.pickup_leg(&leg.name, &leg.id, self.sound) {
+            Ok(PickupResult::Done) => Take::Done,
+            Ok(PickupResult::Gone) => Take::Gone,
+            Ok(PickupResult::Failed) => Take::Failed,
+            Err(e) => {
+                log::error(&format!("grouppickup: picking up {}: {e}", leg.name));
+                Take::Failed
+            }
         }
     }
 
@@ -118,26 +91,26 @@ impl PickupHost for Hands<'_> {
 /// Runs the application; returns what Asterisk expects from it: -1 after a
 /// pickup (the picker's channel now is the caller's peer), 0 to go on in the
 /// dialplan after a failure.
-pub fn exec(chan: *mut ast_channel, data: &str) -> i32 {
+pub fn exec(chan: Channel<'_>, data: &str) -> i32 {
     let picker = picker_of(chan);
     let Some(module) = module::get() else {
         set_status(chan, Failure::Failed);
         return 0;
     };
-    let registry = &module.registry;
-    let config = registry.config();
+    let arbiter = &module.arbiter;
+    let config = arbiter.config();
     let mut hands = Hands {
         chan,
         picker: &picker,
         config: &config,
-        sound: cstring(&config.general.pickupsound),
+        sound: &config.general.pickupsound,
     };
-    let result = registry.pick_up(data, &picker, &mut hands);
+    let result = arbiter.pick_up(data, &picker, &mut hands);
     match &result {
-        Ok(pickup) => lamps::update(registry, [pickup.claim.group]),
+        Ok(pickup) => lamps::update(arbiter, [pickup.claim.group]),
         Err(NotPicked {
             group: Some(group), ..
-        }) => lamps::update(registry, [*group]),
+        }) => lamps::update(arbiter, [*group]),
         Err(_) => {}
     }
     match result {
@@ -174,35 +147,32 @@ pub fn exec(chan: *mut ast_channel, data: &str) -> i32 {
                 &texts::failed_event(data, &picker.name, failure.as_str()),
             );
             set_status(chan, failure);
-            let sound = cstring(&config.general.pickupfailsound);
-            unsafe { shim::gp_channel_play(chan, sound.as_ptr()) };
+            chan.play(&config.general.pickupfailsound);
             0
         }
     }
 }
 
-fn set_status(chan: *mut ast_channel, failure: Failure) {
-    let name = cstring("GROUPPICKUP_STATUS");
-    let value = cstring(failure.as_str());
-    unsafe { shim::gp_channel_setvar(chan, name.as_ptr(), value.as_ptr()) };
+fn set_status(chan: Channel<'_>, failure: Failure) {
+    chan.set_var("GROUPPICKUP_STATUS", failure.as_str());
 }
 
 /// Benchmark builds: what the pickup does to find its target (resolve the
 /// number, claim the oldest call, look its leg's channel up by name), with
 /// the claim given back afterwards. True when a target was found.
 #[cfg(feature = "bench")]
-pub fn find_only(chan: *mut ast_channel, dialed: &str) -> bool {
+pub fn find_only(chan: Channel<'_>, dialed: &str) -> bool {
     let picker = picker_of(chan);
     let Some(module) = module::get() else {
         return false;
     };
-    let Ok(claim) = module.registry.begin(dialed, &picker) else {
+    let Ok(claim) = module.arbiter.begin(dialed, &picker) else {
         return false;
     };
-    let found = claim.legs.iter().any(|leg| {
-        let name = cstring(&leg.name);
-        unsafe { shim::gp_bench_channel_lookup(name.as_ptr()) == 0 }
-    });
-    module.registry.release(&claim, Failure::Failed);
+    let found = claim
+        .legs
+        .iter()
+        .any(|leg| super::host::channel::bench_lookup(&leg.name));
+    module.arbiter.release(&claim, Failure::Failed);
     found
 }

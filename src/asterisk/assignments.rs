@@ -1,44 +1,26 @@
 //! Runtime group assignments in Asterisk's database: read at load, written
 //! by `set user` / `clear user` (CLI and AMI).
 
+use super::host::{db, events};
+use super::log;
 use super::module::Module;
-use super::{cstring, log, shim};
 use grouppickup_core::assignments::{Assignments, Persist};
 
 /// The AstDB family the assignments live in (key = user).
 pub const DB_FAMILY: &str = "grouppickup";
-use std::ffi::{c_char, c_void, CStr};
-
-unsafe extern "C" fn visit(ctx: *mut c_void, key: *const c_char, value: *const c_char) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        if key.is_null() || value.is_null() {
-            return;
-        }
-        let entries = &mut *(ctx as *mut Vec<(String, String)>);
-        entries.push((
-            CStr::from_ptr(key).to_string_lossy().into_owned(),
-            CStr::from_ptr(value).to_string_lossy().into_owned(),
-        ));
-    }));
-}
 
 /// Puts the stored assignments in force; reports those that cannot be.
 pub fn load(module: &Module) {
     let mut entries: Vec<(String, String)> = Vec::new();
-    let family = cstring(DB_FAMILY);
-    unsafe {
-        shim::gp_db_read(
-            family.as_ptr(),
-            Some(visit),
-            &mut entries as *mut _ as *mut c_void,
-        )
-    };
+    db::read(DB_FAMILY, |key, value| {
+        entries.push((key.to_string(), value.to_string()))
+    });
     let (assignments, mut problems) = Assignments::from_db(
         &format!("AstDB /{DB_FAMILY}"),
         entries.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     );
     let count = assignments.len();
-    problems.extend(module.registry.replace_assignments(assignments));
+    problems.extend(module.arbiter.replace_assignments(assignments));
     report(&problems);
     if count > 0 {
         log::verbose(&format!(
@@ -54,12 +36,12 @@ pub fn report(problems: &[String]) {
 }
 
 pub fn set(module: &Module, user: &str, group: &str) -> Result<String, String> {
-    let persist = module.registry.set_user(user, group)?;
-    let config = module.registry.config();
+    let persist = module.arbiter.set_user(user, group)?;
+    let config = module.arbiter.config();
     let number = config.users.get(user).and_then(|u| u.group);
     store(&persist)?;
     // A call that rang while the user was in no group is filed now.
-    unsafe { shim::gp_events_replay() };
+    events::replay();
     module.lamps_refresh();
     let message = format!(
         "{user} is now a member of group {}",
@@ -71,12 +53,12 @@ pub fn set(module: &Module, user: &str, group: &str) -> Result<String, String> {
 
 pub fn clear(module: &Module, user: &str) -> Result<String, String> {
     let before = module
-        .registry
+        .arbiter
         .config()
         .users
         .get(user)
         .and_then(|u| u.group);
-    let persist = module.registry.clear_user(user)?;
+    let persist = module.arbiter.clear_user(user)?;
     store(&persist)?;
     module.lamps_refresh();
     let message = match before {
@@ -90,19 +72,11 @@ pub fn clear(module: &Module, user: &str) -> Result<String, String> {
 /// Writes a change to the AstDB. The change is already in force; a failure
 /// here only means it would not survive a restart, and says so.
 fn store(persist: &Persist) -> Result<(), String> {
-    let family = cstring(DB_FAMILY);
     let (user, failed) = match persist {
-        Persist::Put { user, value } => {
-            let (key, value) = (cstring(user), cstring(value));
-            (
-                user,
-                unsafe { shim::gp_db_put(family.as_ptr(), key.as_ptr(), value.as_ptr()) } != 0,
-            )
-        }
+        Persist::Put { user, value } => (user, !db::put(DB_FAMILY, user, value)),
         Persist::Delete { user } => {
-            let key = cstring(user);
             // Deleting a key that is not there is no failure.
-            unsafe { shim::gp_db_del(family.as_ptr(), key.as_ptr()) };
+            db::del(DB_FAMILY, user);
             (user, false)
         }
     };

@@ -6,8 +6,9 @@
 //! A new command is one more entry in [`COMMANDS`] (and the view that prints
 //! its text); nothing in C or in the shim's header changes.
 
+use super::host::text::c_lines as lines;
+use super::host::{self, CliCommand, CliOutcome as Outcome};
 use super::module::{self, Module};
-use super::shim::{gp_cli_command, gp_cli_result as Outcome};
 use super::{assignments, WORDS};
 use grouppickup_core::view;
 use std::ffi::CStr;
@@ -37,16 +38,6 @@ struct Command {
     run: fn(&Module, &[&str]) -> Result<String, String>,
 }
 
-/// Lines of text as one C string; a NUL inside is a compile-time error.
-macro_rules! lines {
-    ($($line:literal),+ $(,)?) => {
-        match CStr::from_bytes_with_nul(concat!($($line),+, "\0").as_bytes()) {
-            Ok(text) => text,
-            Err(_) => panic!("CLI text holds a NUL"),
-        }
-    };
-}
-
 /// Every command, in the order the shim registers them.
 static COMMANDS: &[Command] = &[
     Command {
@@ -57,7 +48,7 @@ static COMMANDS: &[Command] = &[
             "       Lists the ranges of group numbers and the context they are registered in.\n",
         ),
         args: &[],
-        run: |m, _| Ok(view::ranges(&m.registry)),
+        run: |m, _| Ok(view::ranges(&m.arbiter)),
     },
     Command {
         words: c"grouppickup show groups",
@@ -67,7 +58,7 @@ static COMMANDS: &[Command] = &[
             "       Lists the group numbers in use: members, settings and calls ringing now.\n",
         ),
         args: &[],
-        run: |m, _| Ok(view::groups(&m.registry)),
+        run: |m, _| Ok(view::groups(&m.arbiter)),
     },
     Command {
         words: c"grouppickup show group",
@@ -78,7 +69,7 @@ static COMMANDS: &[Command] = &[
             "       now, oldest first.\n",
         ),
         args: &[Arg::Group],
-        run: |m, a| view::group(&m.registry, a[0], &WORDS),
+        run: |m, a| view::group(&m.arbiter, a[0], &WORDS),
     },
     Command {
         words: c"grouppickup show user",
@@ -89,7 +80,7 @@ static COMMANDS: &[Command] = &[
             "       grouppickup.conf or from a runtime change, and exclusions.\n",
         ),
         args: &[Arg::User],
-        run: |m, a| view::user(&m.registry, a[0], &WORDS),
+        run: |m, a| view::user(&m.arbiter, a[0], &WORDS),
     },
     Command {
         words: c"grouppickup show ringing",
@@ -99,7 +90,7 @@ static COMMANDS: &[Command] = &[
             "       Lists the pickable calls ringing now, oldest first.\n",
         ),
         args: &[],
-        run: |m, _| Ok(view::ringing(&m.registry)),
+        run: |m, _| Ok(view::ringing(&m.arbiter)),
     },
     Command {
         words: c"grouppickup show stats",
@@ -110,7 +101,7 @@ static COMMANDS: &[Command] = &[
             "       and the calls ringing now.\n",
         ),
         args: &[],
-        run: |m, _| Ok(view::stats(&m.registry)),
+        run: |m, _| Ok(view::stats(&m.arbiter)),
     },
     Command {
         words: c"grouppickup set user",
@@ -144,13 +135,13 @@ pub fn count() -> usize {
 
 /// The words, summary and usage of command `index`, for the shim to
 /// register; `None` for no such command.
-pub fn describe(index: usize) -> Option<gp_cli_command> {
+pub fn describe(index: usize) -> Option<CliCommand> {
     let command = COMMANDS.get(index)?;
-    Some(gp_cli_command {
-        command: command.words.as_ptr(),
-        summary: command.summary.as_ptr(),
-        usage: command.usage.as_ptr(),
-    })
+    Some(host::cli::command(
+        command.words,
+        command.summary,
+        command.usage,
+    ))
 }
 
 /// How many words the command itself has (`grouppickup show group`: 3).
@@ -197,10 +188,10 @@ pub fn complete(index: usize, pos: usize, word: &str, state: usize) -> Option<St
     let command = COMMANDS.get(index)?;
     let arg = command.args.get(pos.checked_sub(word_count(command))?)?;
     let module = module::get()?;
-    let registry = &module.registry;
+    let arbiter = &module.arbiter;
     let candidates: Vec<String> = match arg {
-        Arg::User => registry.config().users.keys().cloned().collect(),
-        Arg::Group => view::groups_in_use(registry)
+        Arg::User => arbiter.config().users.keys().cloned().collect(),
+        Arg::Group => view::groups_in_use(arbiter)
             .iter()
             .map(ToString::to_string)
             .collect(),

@@ -2,70 +2,47 @@
 //! `#include`, templates and Asterisk's syntax work as everywhere else) into
 //! the core's sections, and validates them.
 
+use super::host::config::{self as host, Status};
 use super::log;
-use super::shim::{self, gp_config_entry, gp_config_result};
 use grouppickup_core::config::{Config, ConfigError, Entry, Section};
-use std::ffi::{c_void, CStr, CString};
 use std::io::ErrorKind;
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 pub const FILENAME: &str = "grouppickup.conf";
 
-unsafe fn text(ptr: *const std::ffi::c_char) -> String {
-    if ptr.is_null() {
-        String::new()
-    } else {
-        CStr::from_ptr(ptr).to_string_lossy().into_owned()
+/// Adds one entry of the reader to the sections read so far.
+fn add(sections: &mut Vec<Section>, entry: host::Entry<'_>) {
+    let Some(key) = entry.key else {
+        sections.push(Section {
+            name: entry.section.into_owned(),
+            file: entry.file.into_owned(),
+            line: 0,
+            entries: Vec::new(),
+        });
+        return;
+    };
+    if let Some(section) = sections.last_mut() {
+        let line = entry.line;
+        if section.line == 0 {
+            // Asterisk does not expose a section header's line; the
+            // first entry's is the closest an error can point to.
+            section.line = line.saturating_sub(1).max(1);
+            section.file = entry.file.into_owned();
+        }
+        section.entries.push(Entry {
+            key: key.into_owned(),
+            value: entry.value.into_owned(),
+            line,
+        });
     }
-}
-
-unsafe extern "C" fn visit(ctx: *mut c_void, entry: *const gp_config_entry) {
-    // Runs inside gp_config_read(), called from `read` below: no panic can
-    // start here that `read`'s caller would not catch, but unwinding through
-    // C is not allowed, so catch anyway.
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let sections = &mut *(ctx as *mut Vec<Section>);
-        let entry = &*entry;
-        let name = text(entry.section);
-        if entry.key.is_null() {
-            sections.push(Section {
-                name,
-                file: text(entry.file),
-                line: 0,
-                entries: Vec::new(),
-            });
-            return;
-        }
-        if let Some(section) = sections.last_mut() {
-            let line = entry.line.max(0) as u32;
-            if section.line == 0 {
-                // Asterisk does not expose a section header's line; the
-                // first entry's is the closest an error can point to.
-                section.line = line.saturating_sub(1).max(1);
-                section.file = text(entry.file);
-            }
-            section.entries.push(Entry {
-                key: text(entry.key),
-                value: text(entry.value),
-                line,
-            });
-        }
-    }));
 }
 
 /// Where Asterisk looks for the file: its configuration directory, as this
 /// process sees it.
 pub fn path() -> PathBuf {
-    let dir = unsafe { shim::gp_config_dir() };
-    let dir = if dir.is_null() {
-        PathBuf::from("/etc/asterisk")
-    } else {
-        PathBuf::from(std::ffi::OsStr::from_bytes(
-            unsafe { CStr::from_ptr(dir) }.to_bytes(),
-        ))
-    };
-    dir.join(FILENAME)
+    host::dir()
+        .unwrap_or_else(|| PathBuf::from("/etc/asterisk"))
+        .join(FILENAME)
 }
 
 /// Why Asterisk found no file: it reports an unreadable file as it reports
@@ -90,14 +67,7 @@ fn why_not_found(path: &Path) -> String {
 /// Reads and validates the file. Errors come back as lines ready to log.
 pub fn read() -> Result<Config, Vec<ConfigError>> {
     let mut sections: Vec<Section> = Vec::new();
-    let filename = CString::new(FILENAME).unwrap_or_default();
-    let status = unsafe {
-        shim::gp_config_read(
-            filename.as_ptr(),
-            Some(visit),
-            &mut sections as *mut Vec<Section> as *mut c_void,
-        )
-    };
+    let status = host::read(FILENAME, |entry| add(&mut sections, entry));
     let path = path();
     let failure = |message: String| {
         Err(vec![ConfigError {
@@ -107,7 +77,7 @@ pub fn read() -> Result<Config, Vec<ConfigError>> {
         }])
     };
     match status {
-        s if s == gp_config_result::GP_CONFIG_OK as i32 => {
+        Ok(Status::Ok) => {
             let config = Config::from_sections(&sections)?;
             if config.ranges.is_empty() {
                 // Valid, but nothing is dialable and nothing can be picked
@@ -120,7 +90,9 @@ pub fn read() -> Result<Config, Vec<ConfigError>> {
             }
             Ok(config)
         }
-        s if s == gp_config_result::GP_CONFIG_MISSING as i32 => failure(why_not_found(&path)),
-        _ => failure("Asterisk could not parse the file (see the messages above)".to_string()),
+        Ok(Status::Missing) => failure(why_not_found(&path)),
+        Ok(Status::Invalid) | Err(_) => {
+            failure("Asterisk could not parse the file (see the messages above)".to_string())
+        }
     }
 }

@@ -1,25 +1,36 @@
 //! Channel state events from Asterisk into the ringing registry.
 
-use super::{cstring, lamps, log, module, shim};
+use super::channels::{device_of_channel, origin};
+use super::host::channel;
+use super::host::events::Leg;
+use super::{lamps, log, module};
 use grouppickup_core::arbiter::{LegChange, LegEvent};
 use grouppickup_core::ring_time::RingTime;
 
-pub fn on_leg(event: &LegEvent<'_>) {
+pub fn on_leg(leg: &Leg<'_>) {
     let Some(module) = module::get() else {
         return;
     };
-    let registry = &module.registry;
+    let event = &LegEvent {
+        leg: &leg.uniqueid,
+        name: &leg.name,
+        device: device_of_channel(&leg.name).unwrap_or(""),
+        call: &leg.linkedid,
+        caller_number: &leg.caller_number,
+        caller_name: &leg.caller_name,
+        origin: origin(&leg.appl),
+        dialed: &leg.exten,
+        ringing: leg.ringing,
+    };
+    let arbiter = &module.arbiter;
     // Most channels that ring belong to nobody in a group: the core asks
     // Asterisk about GROUPPICKUP_EXCLUDE (a channel lookup) only for the
     // others.
-    let excluded = || {
-        let name = cstring(event.name);
-        unsafe { shim::gp_leg_excluded(name.as_ptr()) != 0 }
-    };
-    let change = registry.on_leg(event, RingTime::now(), excluded);
+    let excluded = || channel::excluded(event.name);
+    let change = arbiter.on_leg(event, RingTime::now(), excluded);
     match &change {
         LegChange::CallRinging(group) | LegChange::LegStopped(Some(group)) => {
-            lamps::update(&module.registry, [*group])
+            lamps::update(&module.arbiter, [*group])
         }
         _ => {}
     }

@@ -9,10 +9,10 @@
 //! what changed: patterns and hints that stay are left alone, so phones
 //! keep their BLF subscriptions.
 
+use super::host::dialplan;
+use super::log;
 use super::patterns::{is_number_of, range_patterns};
-use super::{cstring, log, shim};
 use grouppickup_core::config::Config;
-use std::ffi::{CStr, CString};
 
 const APP: &str = "GroupPickup";
 const APP_DATA: &str = "${EXTEN}";
@@ -37,12 +37,12 @@ pub fn update(mut old: Registered, config: &Config) -> Registered {
         unregister(old);
         old = Registered::default();
     }
-    let context = cstring(context_name);
+    let context = context_name.as_str();
     let mut registered = Registered {
         context: context_name.clone(),
         extens: Vec::new(),
     };
-    if unsafe { shim::gp_context_create(context.as_ptr()) } != 0 {
+    if !dialplan::create_context(context) {
         log::error(&format!(
             "grouppickup: could not create dialplan context '{context_name}'; group numbers are not dialable"
         ));
@@ -50,15 +50,14 @@ pub fn update(mut old: Registered, config: &Config) -> Registered {
     }
     let wanted: Vec<String> = config.ranges.iter().flat_map(range_patterns).collect();
     for (exten, _) in old.extens.iter().filter(|(e, _)| !wanted.contains(e)) {
-        remove(&context, exten);
+        dialplan::remove_extension(context, exten);
     }
     let mut refused = Vec::new();
     for exten in wanted {
-        let name = cstring(&exten);
         let had_hint = match old.extens.iter().find(|(e, _)| *e == exten) {
             Some(&(_, hint)) => hint,
             None => {
-                if !add(&context, &name) {
+                if !dialplan::add_extension(context, &exten, APP, APP_DATA) {
                     // A plain number taken by someone else is reported
                     // with the other collisions below.
                     if exten.starts_with('_') {
@@ -70,9 +69,9 @@ pub fn update(mut old: Registered, config: &Config) -> Registered {
             }
         };
         let hint = match (had_hint, config.general.blf) {
-            (false, true) => add_hint(&context, &name),
+            (false, true) => dialplan::add_hint(context, &exten, HINT_DEVICE),
             (true, false) => {
-                unsafe { shim::gp_hint_remove(context.as_ptr(), name.as_ptr()) };
+                dialplan::remove_hint(context, &exten);
                 false
             }
             (kept, _) => kept,
@@ -85,7 +84,7 @@ pub fn update(mut old: Registered, config: &Config) -> Registered {
             refused.join(", ")
         ));
     }
-    let collisions = tidy_numbers(&context, config, &registered);
+    let collisions = tidy_numbers(context, config, &registered);
     report_collisions(&collisions, context_name);
     let numbers: u64 = config.ranges.total_numbers();
     log::verbose(&format!(
@@ -104,14 +103,14 @@ pub fn unregister(registered: Registered) {
     if registered.context.is_empty() {
         return;
     }
-    let context = cstring(&registered.context);
+    let context = registered.context.as_str();
     for (exten, _) in &registered.extens {
-        remove(&context, exten);
+        dialplan::remove_extension(context, exten);
     }
     // Hints Asterisk made from the pattern hints for subscribed numbers.
-    for (mine, exten) in plain_extensions(&context) {
+    for (mine, exten) in plain_extensions(context) {
         if mine {
-            remove(&context, &exten);
+            dialplan::remove_extension(context, &exten);
         }
     }
 }
@@ -119,7 +118,7 @@ pub fn unregister(registered: Registered) {
 /// Removes the per-number hints Asterisk made from a pattern hint that no
 /// longer applies (the number left the ranges, or `blf = no`), and returns
 /// the numbers that are someone else's extensions in the context.
-fn tidy_numbers(context: &CString, config: &Config, registered: &Registered) -> Vec<String> {
+fn tidy_numbers(context: &str, config: &Config, registered: &Registered) -> Vec<String> {
     let in_ranges = |exten: &str| config.ranges.iter().any(|r| is_number_of(exten, r));
     let mut collisions = Vec::new();
     for (mine, exten) in plain_extensions(context) {
@@ -128,7 +127,7 @@ fn tidy_numbers(context: &CString, config: &Config, registered: &Registered) -> 
         }
         match (mine, in_ranges(&exten)) {
             (true, true) if config.general.blf => {}
-            (true, _) => remove(context, &exten),
+            (true, _) => dialplan::remove_extension(context, &exten),
             (false, true) => collisions.push(exten),
             (false, false) => {}
         }
@@ -150,43 +149,12 @@ fn report_collisions(collisions: &[String], context: &str) {
 }
 
 /// The context's extensions that are not patterns: (ours, name).
-fn plain_extensions(context: &CString) -> Vec<(bool, String)> {
-    let text = unsafe { shim::gp_context_extensions(context.as_ptr()) };
-    if text.is_null() {
-        return Vec::new();
-    }
-    let list = unsafe { CStr::from_ptr(text) }
-        .to_string_lossy()
+fn plain_extensions(context: &str) -> Vec<(bool, String)> {
+    dialplan::plain_extensions(context)
         .lines()
         .filter_map(|line| {
             let (flag, name) = line.split_at_checked(1)?;
             Some((flag == "o", name.to_string()))
         })
-        .collect();
-    unsafe { shim::gp_text_free(text) };
-    list
-}
-
-fn add(context: &CString, exten: &CString) -> bool {
-    let app = cstring(APP);
-    let data = cstring(APP_DATA);
-    let added = unsafe {
-        shim::gp_extension_add(
-            context.as_ptr(),
-            exten.as_ptr(),
-            app.as_ptr(),
-            data.as_ptr(),
-        )
-    };
-    added == 0
-}
-
-fn add_hint(context: &CString, exten: &CString) -> bool {
-    let device = cstring(HINT_DEVICE);
-    unsafe { shim::gp_hint_add(context.as_ptr(), exten.as_ptr(), device.as_ptr()) == 0 }
-}
-
-fn remove(context: &CString, exten: &str) {
-    let exten = cstring(exten);
-    unsafe { shim::gp_extension_remove(context.as_ptr(), exten.as_ptr()) };
+        .collect()
 }

@@ -2,9 +2,8 @@
 //! logged it (file, line and module path), as Asterisk's own `ast_log`
 //! names the C file and function.
 
-pub use super::shim::gp_log_level as Level;
-use super::shim::{self, gp_log_level};
-use std::ffi::{c_int, CString};
+pub use super::host::LogLevel as Level;
+use super::host::{self, LogLevel as gp_log_level};
 use std::panic::Location;
 
 /// This library's name, the root of the module paths in log lines.
@@ -26,26 +25,15 @@ fn module_path(file: &str) -> String {
     format!("{CRATE}::{}", path.replace('/', "::"))
 }
 
-/// An interior NUL would truncate the text; show it instead.
-fn c_text(text: &str) -> CString {
-    CString::new(text.replace('\0', "\\0")).unwrap_or_default()
-}
-
 /// Logs `message` as coming from `location`.
 pub fn at(level: gp_log_level, location: &Location<'_>, message: &str) {
-    let file = c_text(location.file());
-    let function = c_text(&module_path(location.file()));
-    let line = c_int::try_from(location.line()).unwrap_or(c_int::MAX);
-    let message = c_text(message);
-    unsafe {
-        shim::gp_log(
-            level as c_int,
-            file.as_ptr(),
-            line,
-            function.as_ptr(),
-            message.as_ptr(),
-        )
-    }
+    host::log::write(
+        level,
+        location.file(),
+        location.line(),
+        &module_path(location.file()),
+        message,
+    )
 }
 
 #[track_caller]

@@ -1,6 +1,10 @@
 //! The adapter: turns Asterisk's events and calls into questions for the
 //! core, and the core's answers into calls to Asterisk through the C shim.
 //!
+//! Every call into Asterisk goes through [`host`], the one safe layer over
+//! the C ABI; the surface files (one per surface: app, CLI, AMI, functions,
+//! lamps, events, ...) are safe Rust on top of it.
+//!
 //! The modules that call into Asterisk are left out of the unit-test build
 //! (a test executable cannot link against symbols only Asterisk provides);
 //! what Asterisk's names mean (`channels`, `patterns`, `ami_texts`) is plain
@@ -32,6 +36,8 @@ pub mod functions;
 #[cfg(not(test))]
 pub mod guard;
 #[cfg(not(test))]
+pub mod host;
+#[cfg(not(test))]
 pub mod lamps;
 #[cfg(not(test))]
 pub mod log;
@@ -39,11 +45,8 @@ pub mod log;
 pub mod module;
 #[cfg(not(test))]
 pub mod notify;
-#[cfg(not(test))]
-pub mod shim;
 
 use grouppickup_core::view::HostWords;
-use std::ffi::CString;
 
 /// How views name Asterisk's things: a group's device state, and the
 /// database runtime assignments live in.
@@ -51,9 +54,3 @@ pub const WORDS: HostWords = HostWords {
     lamp: |group| format!("GroupPickup:{group}"),
     store: "AstDB",
 };
-
-/// A C string for Asterisk; an interior NUL (which C cannot carry) is
-/// dropped rather than cutting the text short.
-pub fn cstring(s: &str) -> CString {
-    CString::new(s.replace('\0', "")).unwrap_or_default()
-}

@@ -7,13 +7,14 @@
 //! `module load` would then find it already there and fail.
 
 use super::extensions::{self, Registered};
-use super::{assignments, config_file, guard, lamps, log, shim};
+use super::host::{self, config::memory_trim, events};
+use super::{assignments, config_file, guard, lamps, log};
 use grouppickup_core::arbiter::Arbiter;
 use grouppickup_core::config::ConfigError;
 use std::sync::{Arc, Mutex, RwLock};
 
 pub struct Module {
-    pub registry: Arbiter,
+    pub arbiter: Arbiter,
     extensions: Mutex<Registered>,
 }
 
@@ -21,7 +22,7 @@ impl Module {
     /// Publishes the lamps a configuration or assignment change may have
     /// changed.
     pub fn lamps_refresh(&self) {
-        lamps::refresh(&self.registry);
+        lamps::refresh(&self.arbiter);
     }
 }
 
@@ -55,7 +56,7 @@ pub fn load() -> i32 {
         }
     };
     let module = Arc::new(Module {
-        registry: Arbiter::new(config),
+        arbiter: Arbiter::new(config),
         extensions: Mutex::new(Registered::default()),
     });
     assignments::load(&module);
@@ -63,14 +64,13 @@ pub fn load() -> i32 {
     // Registered once the module answers for its device state: a hint asks
     // for the state of its device as soon as it is added.
     *module.extensions.lock().unwrap_or_else(|e| e.into_inner()) =
-        extensions::register(&module.registry.config());
-    unsafe { shim::gp_memory_trim() };
-    let sum = unsafe { std::ffi::CStr::from_ptr(shim::gp_buildopt_sum()) };
+        extensions::register(&module.arbiter.config());
+    memory_trim();
     log::verbose(&format!(
         "grouppickup: loaded ({} range(s), {} user(s); built for Asterisk build options {})",
-        module.registry.config().ranges.len(),
-        module.registry.config().users.len(),
-        sum.to_string_lossy()
+        module.arbiter.config().ranges.len(),
+        module.arbiter.config().users.len(),
+        host::module::buildopt_sum()
     ));
     0
 }
@@ -88,13 +88,13 @@ pub fn reload() -> i32 {
     };
     let mut registered = module.extensions.lock().unwrap_or_else(|e| e.into_inner());
     *registered = extensions::update(std::mem::take(&mut *registered), &config);
-    assignments::report(&module.registry.replace_config(config));
+    assignments::report(&module.arbiter.replace_config(config));
     // Legs that started ringing while their user was in no group are filed
     // now if the new configuration puts the user in one.
-    unsafe { shim::gp_events_replay() };
+    events::replay();
     module.lamps_refresh();
     drop(registered);
-    unsafe { shim::gp_memory_trim() };
+    memory_trim();
     log::verbose("grouppickup: configuration reloaded");
     0
 }
@@ -106,7 +106,7 @@ pub fn unload() {
     // so it still answers while the hints go.
     let module = MODULE.write().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(module) = module {
-        lamps::all_off(&module.registry);
+        lamps::all_off(&module.arbiter);
         let registered =
             std::mem::take(&mut *module.extensions.lock().unwrap_or_else(|e| e.into_inner()));
         extensions::unregister(registered);
