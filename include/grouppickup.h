@@ -178,6 +178,12 @@ void gp_channel_name(struct ast_channel *chan, char *buf, size_t len);
 void gp_channel_setvar(struct ast_channel *chan, const char *name, const char *value);
 /* Copies the channel's caller ID name and number (always NUL-terminated). */
 void gp_channel_callerid(struct ast_channel *chan, char *name, size_t name_len, char *number, size_t number_len);
+/* Runs Dial(dialstring) on the channel: 1 when the other side answered
+ * (the call has ended by the time this returns), 0 when it did not, -1
+ * when Dial() is not there. */
+int gp_channel_dial(struct ast_channel *chan, const char *dialstring);
+/* Asterisk's systemname (asterisk.conf), or "". */
+const char *gp_system_name(void);
 /* Answers the channel (if it is not up yet); 0 on success. */
 int gp_channel_answer(struct ast_channel *chan);
 /* Answers the channel and plays a sound file to its end. */
@@ -195,6 +201,8 @@ int gp_rs_reload(void);
 void gp_rs_unload(void);
 void gp_rs_leg_event(const struct gp_leg_event *event);
 int gp_rs_app_exec(struct ast_channel *chan, const char *data);
+/* GroupPickupPeer(token), for a call from another server of a cluster. */
+int gp_rs_peer_exec(struct ast_channel *chan, const char *data);
 #ifdef GP_BENCH
 /* Benchmark builds: GroupPickup's search alone (resolve, claim the oldest
  * call, look its leg up), the claim given back; 0 when a call was found. */

@@ -42,6 +42,10 @@ fn view(call: CallRecord, claimed: bool) -> CallView {
 }
 
 impl SharedRegistry for Cluster {
+    fn node(&self) -> String {
+        Cluster::node(self).to_string()
+    }
+
     fn publish(&self, call: &CallView) {
         Cluster::publish(self, record(self.node(), call));
     }

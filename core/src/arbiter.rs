@@ -305,6 +305,11 @@ impl<R: RingingRegistry> Arbiter<R> {
         self.shared().is_some()
     }
 
+    /// This server's name in its cluster, if it is in one.
+    pub fn node(&self) -> Option<String> {
+        self.shared().map(|s| s.node())
+    }
+
     /// Reads the registry itself under its lock, for checks of its inner
     /// state (model tests, fuzzing); views use [`snapshot`](Self::snapshot).
     pub fn inspect<T>(&self, f: impl FnOnce(&R) -> T) -> T {

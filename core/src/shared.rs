@@ -26,6 +26,9 @@ pub enum SharedClaim {
 pub struct Unavailable;
 
 pub trait SharedRegistry: Send + Sync {
+    /// This server's name in the cluster.
+    fn node(&self) -> String;
+
     /// A call of this server is pickable (new, or in another group now).
     fn publish(&self, call: &CallView);
 
@@ -72,6 +75,10 @@ mod tests {
     }
 
     impl SharedRegistry for FakeShared {
+        fn node(&self) -> String {
+            "pbx-a".into()
+        }
+
         fn publish(&self, call: &CallView) {
             self.log
                 .lock()

@@ -105,20 +105,27 @@ pub fn complete(all: impl IntoIterator<Item = String>, word: &str) -> Vec<String
 
 pub fn ringing(arbiter: &Arbiter) -> String {
     let calls = arbiter.snapshot();
-    let mut out = ringing_table(&calls, RingTime::now());
+    let mut out = ringing_table(&calls, RingTime::now(), arbiter.node().as_deref());
     let _ = writeln!(out, "{} call(s) ringing", calls.len());
     out
 }
 
-/// The calls, oldest first, one row each.
-fn ringing_table(calls: &[CallView], now: RingTime) -> String {
+/// The calls, oldest first, one row each; in a cluster (`node` is this
+/// server's name) with the server each rings on.
+fn ringing_table(calls: &[CallView], now: RingTime, node: Option<&str>) -> String {
     let mut out = String::new();
+    if node.is_some() {
+        let _ = write!(out, "{:<12} ", "Node");
+    }
     let _ = writeln!(
         out,
         "{:<8} {:<12} {:<20} {:>8}  {:<8} Channels",
         "Group", "User", "Caller", "Ringing", "State"
     );
     for call in calls {
+        if let Some(here) = node {
+            let _ = write!(out, "{:<12} ", call.node.as_deref().unwrap_or(here));
+        }
         let legs: Vec<&str> = call.legs.iter().map(|l| l.name.as_str()).collect();
         let _ = writeln!(
             out,
@@ -205,7 +212,7 @@ pub fn group(arbiter: &Arbiter, dialed: &str, words: &HostWords) -> Result<Strin
         .collect();
     let _ = writeln!(out, "\nRinging ({}), oldest first:", calls.len());
     if !calls.is_empty() {
-        out.push_str(&ringing_table(&calls, now));
+        out.push_str(&ringing_table(&calls, now, arbiter.node().as_deref()));
     }
     Ok(out)
 }

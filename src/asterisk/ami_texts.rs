@@ -48,16 +48,27 @@ impl Headers {
 }
 
 /// Event `GroupPickup`: `picker` took the call `claim` through its leg
-/// `target`, at `now`.
-pub fn pickup_event(claim: &Claim, picker: &str, target: &str, now: RingTime) -> Headers {
-    Headers::default()
+/// `target`, at `now`; in a cluster, `nodes` are the server the call rang
+/// on and the picker's server.
+pub fn pickup_event(
+    claim: &Claim,
+    picker: &str,
+    target: &str,
+    now: RingTime,
+    nodes: Option<(String, String)>,
+) -> Headers {
+    let headers = Headers::default()
         .add("Group", claim.group)
         .add("PickerChannel", picker)
         .add("TargetChannel", target)
         .add("Callee", &claim.user)
         .add("CallerIDNum", &claim.caller_number)
         .add("CallerIDName", &claim.caller_name)
-        .add("RingTime", claim.rang_at.elapsed_at(now).as_millis())
+        .add("RingTime", claim.rang_at.elapsed_at(now).as_millis());
+    match nodes {
+        Some((node, picker_node)) => headers.add("Node", node).add("PickerNode", picker_node),
+        None => headers,
+    }
 }
 
 /// Event `GroupPickupFailed`; `group` is what the picker dialed.
@@ -164,12 +175,15 @@ mod tests {
             "PJSIP/bob-00000002",
             "PJSIP/alice-00000001",
             RingTime::now(),
+            Some(("pbx-a".into(), "pbx-b".into())),
         );
         for (k, v) in [
             ("Group", "*101"),
             ("Callee", "alice"),
             ("CallerIDNum", "100"),
             ("TargetChannel", "PJSIP/alice-00000001"),
+            ("Node", "pbx-a"),
+            ("PickerNode", "pbx-b"),
         ] {
             assert_eq!(e.get(k), Some(v), "{k}");
         }

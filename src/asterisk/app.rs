@@ -7,6 +7,7 @@ use super::ami_texts as texts;
 use super::channels::device_of_channel;
 use super::host::channel::{Channel, PickupResult};
 use super::{ami, lamps, log, module, notify};
+use grouppickup_cluster::Refused;
 use grouppickup_core::arbiter::Picker;
 use grouppickup_core::config::Config;
 use grouppickup_core::pickup::{NotPicked, Pickup, PickupHost, Take};
@@ -73,11 +74,26 @@ impl PickupHost for Hands<'_> {
         }
     }
 
-    fn take_remote(&mut self, _claim: &Claim) -> Take {
-        // This module does not join a cluster yet (the arbiter is given no
-        // shared registry), so no claim of another server's call reaches
-        // here.
-        Take::Failed
+    fn take_remote(&mut self, claim: &Claim) -> Take {
+        let settings = module::get().and_then(|m| m.cluster_settings());
+        let (Some(via), Some(settings)) = (&claim.elsewhere, settings) else {
+            return Take::Failed;
+        };
+        // The other server checks the token and picks the call up for the
+        // trunk; this channel is then bridged with the caller through it,
+        // until the call ends.
+        match self
+            .chan
+            .dial(&settings.peer_dial_for(&via.node, &via.token))
+        {
+            Some(true) => Take::Done,
+            // Taken or gone there a moment ago: the next call.
+            Some(false) => Take::Gone,
+            None => {
+                log::error("grouppickup: Dial() is not loaded; a call ringing on another server cannot be reached");
+                Take::Failed
+            }
+        }
     }
 
     fn notify_callee(&mut self, pickup: &Pickup) {
@@ -124,9 +140,14 @@ pub fn exec(chan: Channel<'_>, data: &str) -> i32 {
                 claim.group,
                 claim.rang_at.elapsed_at(now).as_millis()
             ));
+            let here = arbiter.node();
+            let nodes = here.as_deref().map(|here| {
+                let rang = claim.elsewhere.as_ref().map_or(here, |e| e.node.as_str());
+                (rang.to_string(), here.to_string())
+            });
             ami::event(
                 "GroupPickup",
-                &texts::pickup_event(&claim, &picker.name, &leg.name, now),
+                &texts::pickup_event(&claim, &picker.name, &leg.name, now, nodes),
             );
             -1
         }
@@ -151,6 +172,79 @@ pub fn exec(chan: Channel<'_>, data: &str) -> i32 {
             0
         }
     }
+}
+
+/// GroupPickupPeer(token): a call from another server of the cluster,
+/// whose picker claimed a call ringing here. Always ends the call from that
+/// server afterwards (-1): connected to the caller until the call ends, or
+/// refused.
+pub fn exec_peer(chan: Channel<'_>, token: &str) -> i32 {
+    let trunk = chan.name();
+    let Some(module) = module::get() else {
+        return -1;
+    };
+    let Some(cluster) = module.cluster() else {
+        log::warning(&format!(
+            "grouppickup: {trunk} ran GroupPickupPeer, but this server is in no cluster; refused"
+        ));
+        return -1;
+    };
+    let (id, claimer) = match cluster.redeem(token.trim()) {
+        Ok(found) => found,
+        Err(refused) => {
+            log::warning(&format!(
+                "grouppickup: {trunk} brought a pickup token that is refused: {}",
+                match refused {
+                    Refused::Unknown =>
+                        "not a token of this cluster, used already, or expired".to_string(),
+                    Refused::OtherNode(call) =>
+                        format!("it is for a call of another server ({call})"),
+                    Refused::Unavailable =>
+                        "the cluster registry cannot be reached to check it".to_string(),
+                }
+            ));
+            return -1;
+        }
+    };
+    let arbiter = &module.arbiter;
+    let config = arbiter.config();
+    let picker = Picker {
+        name: format!("{trunk} for {claimer}"),
+        device: None,
+    };
+    let mut hands = Hands {
+        chan,
+        picker: &picker,
+        config: &config,
+        sound: &config.general.pickupsound,
+    };
+    match arbiter.pick_up_here(id, &mut hands) {
+        Ok(Pickup { claim, leg }) => {
+            lamps::update(arbiter, [claim.group]);
+            let now = RingTime::now();
+            log::notice(&format!(
+                "grouppickup: {claimer} (through {trunk}) picked up the call from {} to {} in group {} after {} ms",
+                claim.caller_number,
+                claim.user,
+                claim.group,
+                claim.rang_at.elapsed_at(now).as_millis()
+            ));
+            let here = cluster.node().to_string();
+            ami::event(
+                "GroupPickup",
+                &texts::pickup_event(&claim, &trunk, &leg.name, now, Some((here, claimer))),
+            );
+        }
+        Err(NotPicked { group, .. }) => {
+            if let Some(group) = group {
+                lamps::update(arbiter, [group]);
+            }
+            log::verbose(&format!(
+                "grouppickup: the call {claimer} claimed through {trunk} is no longer pickable here"
+            ));
+        }
+    }
+    -1
 }
 
 fn set_status(chan: Channel<'_>, failure: Failure) {

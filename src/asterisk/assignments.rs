@@ -39,6 +39,7 @@ pub fn set(module: &Module, user: &str, group: &str) -> Result<String, String> {
     let persist = module.arbiter.set_user(user, group)?;
     let config = module.arbiter.config();
     let number = config.users.get(user).and_then(|u| u.group);
+    share(module, &persist);
     store(&persist)?;
     // A call that rang while the user was in no group is filed now.
     events::replay();
@@ -59,6 +60,7 @@ pub fn clear(module: &Module, user: &str) -> Result<String, String> {
         .get(user)
         .and_then(|u| u.group);
     let persist = module.arbiter.clear_user(user)?;
+    share(module, &persist);
     store(&persist)?;
     module.lamps_refresh();
     let message = match before {
@@ -67,6 +69,17 @@ pub fn clear(module: &Module, user: &str) -> Result<String, String> {
     };
     log::verbose(&format!("grouppickup: {message}"));
     Ok(format!("{message}\n"))
+}
+
+/// Hands a change to every server of the cluster, if in one (each puts it
+/// in force and in its own AstDB within a second).
+fn share(module: &Module, persist: &Persist) {
+    if let Some(cluster) = module.cluster() {
+        match persist {
+            Persist::Put { user, value } => cluster.assign(user, Some(value)),
+            Persist::Delete { user } => cluster.assign(user, None),
+        }
+    }
 }
 
 /// Writes a change to the AstDB. The change is already in force; a failure

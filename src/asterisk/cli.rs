@@ -93,6 +93,23 @@ static COMMANDS: &[Command] = &[
         run: |m, _| Ok(view::ringing(&m.arbiter)),
     },
     Command {
+        words: c"grouppickup show cluster",
+        summary: c"Show the group call pickup cluster",
+        usage: lines!(
+            "Usage: grouppickup show cluster\n",
+            "       Shows this server's name in the cluster, the registry (address, current\n",
+            "       master), its state (connected, or degraded since when) and each live\n",
+            "       server with its heartbeat age and calls ringing.\n",
+        ),
+        args: &[],
+        run: |m, _| match m.cluster() {
+            Some(cluster) => Ok(super::cluster::status_text(&cluster.status())),
+            None => Err(
+                "this server is in no cluster (grouppickup.conf has no [cluster] section)".into(),
+            ),
+        },
+    },
+    Command {
         words: c"grouppickup show stats",
         summary: c"Show group call pickup statistics",
         usage: lines!(

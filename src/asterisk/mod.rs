@@ -26,6 +26,8 @@ pub mod assignments;
 #[cfg(not(test))]
 pub mod cli;
 #[cfg(not(test))]
+pub mod cluster;
+#[cfg(not(test))]
 pub mod config_file;
 #[cfg(not(test))]
 pub mod events;

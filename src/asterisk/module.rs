@@ -6,19 +6,71 @@
 //! this shared object mapped after `module unload`, and the next
 //! `module load` would then find it already there and fail.
 
+use super::cluster::{self, Membership};
 use super::extensions::{self, Registered};
 use super::host::{self, config::memory_trim, events};
 use super::{assignments, config_file, guard, lamps, log};
+use grouppickup_cluster::Cluster;
 use grouppickup_core::arbiter::Arbiter;
+use grouppickup_core::cluster_config::ClusterSettings;
 use grouppickup_core::config::ConfigError;
-use std::sync::{Arc, Mutex, RwLock};
+use grouppickup_core::shared::SharedRegistry;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 pub struct Module {
     pub arbiter: Arbiter,
     extensions: Mutex<Registered>,
+    /// This server's membership of a cluster (`[cluster]`), if any.
+    membership: Mutex<Option<Membership>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Module {
+    /// The cluster this server is in, if any.
+    pub fn cluster(&self) -> Option<Arc<Cluster>> {
+        lock(&self.membership).as_ref().map(|m| m.cluster.clone())
+    }
+
+    /// The `[cluster]` settings in force, if any.
+    pub fn cluster_settings(&self) -> Option<ClusterSettings> {
+        lock(&self.membership).as_ref().map(|m| m.settings.clone())
+    }
+
+    /// Joins, changes or leaves the cluster as the configuration says.
+    fn follow_cluster(&self, wanted: Option<&ClusterSettings>) {
+        let mut membership = lock(&self.membership);
+        if membership.as_ref().map(|m| &m.settings) == wanted {
+            return;
+        }
+        if let Some(old) = membership.take() {
+            self.arbiter.set_shared(None);
+            cluster::leave(old);
+        }
+        if let Some(settings) = wanted {
+            match cluster::join(settings) {
+                Ok(joined) => {
+                    let shared: Arc<dyn SharedRegistry> = joined.cluster.clone();
+                    self.arbiter.set_shared(Some(shared));
+                    *membership = Some(joined);
+                }
+                Err(e) => log::error(&format!(
+                    "grouppickup: {e}; this server picks up its own calls alone"
+                )),
+            }
+        }
+    }
+
+    /// Leaves the cluster, if in one (unload).
+    fn leave_cluster(&self) {
+        if let Some(old) = lock(&self.membership).take() {
+            self.arbiter.set_shared(None);
+            cluster::leave(old);
+        }
+    }
+
     /// Publishes the lamps a configuration or assignment change may have
     /// changed.
     pub fn lamps_refresh(&self) {
@@ -58,6 +110,7 @@ pub fn load() -> i32 {
     let module = Arc::new(Module {
         arbiter: Arbiter::new(config),
         extensions: Mutex::new(Registered::default()),
+        membership: Mutex::new(None),
     });
     assignments::load(&module);
     *MODULE.write().unwrap_or_else(|e| e.into_inner()) = Some(module.clone());
@@ -65,6 +118,7 @@ pub fn load() -> i32 {
     // for the state of its device as soon as it is added.
     *module.extensions.lock().unwrap_or_else(|e| e.into_inner()) =
         extensions::register(&module.arbiter.config());
+    module.follow_cluster(module.arbiter.config().cluster.as_ref());
     memory_trim();
     log::verbose(&format!(
         "grouppickup: loaded ({} range(s), {} user(s); built for Asterisk build options {})",
@@ -88,7 +142,9 @@ pub fn reload() -> i32 {
     };
     let mut registered = module.extensions.lock().unwrap_or_else(|e| e.into_inner());
     *registered = extensions::update(std::mem::take(&mut *registered), &config);
+    let cluster = config.cluster.clone();
     assignments::report(&module.arbiter.replace_config(config));
+    module.follow_cluster(cluster.as_ref());
     // Legs that started ringing while their user was in no group are filed
     // now if the new configuration puts the user in one.
     events::replay();
@@ -106,6 +162,8 @@ pub fn unload() {
     // so it still answers while the hints go.
     let module = MODULE.write().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(module) = module {
+        // First: its worker may still be telling the module something.
+        module.leave_cluster();
         lamps::all_off(&module.arbiter);
         let registered =
             std::mem::take(&mut *module.extensions.lock().unwrap_or_else(|e| e.into_inner()));

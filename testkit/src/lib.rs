@@ -10,20 +10,22 @@
 //! - `uac`: a SIP phone that cancels at an exact moment
 //! - `measure`: CPU time, memory and log lines of a running Asterisk
 //! - `bigconf`: a generated grouppickup.conf at benchmark scale
+//! - `redis`: Redis servers and sentinels for the cluster
 
 pub mod ami;
 pub mod bigconf;
 pub mod measure;
 pub mod pbx;
 pub mod ports;
+pub mod redis;
 pub mod sip;
 pub mod sipp;
 pub mod uac;
 
 pub use ami::{ami_header, Ami};
 pub use pbx::{
-    fault_injection_module_path, memcheck, module_path, slow, tail, ChannelRow, Pbx, PbxSpec,
-    Phone, OFFICE_WITH_ALICE, REPO,
+    fault_injection_module_path, memcheck, module_path, slow, tail, ChannelRow, NodeSpec, Pbx,
+    PbxSpec, Phone, OFFICE_WITH_ALICE, REPO,
 };
 pub use ports::{free_port, free_tcp_port};
 pub use sip::sip_header;

@@ -132,6 +132,31 @@ pub struct PbxSpec {
     pub files: Vec<(String, String)>,
 }
 
+/// What makes an Asterisk one server of several (the cluster's tests): its
+/// systemname, its SIP port chosen beforehand (the others' trunks point at
+/// it), and further PJSIP sections (the trunks).
+#[derive(Clone, Debug)]
+pub struct NodeSpec {
+    pub system_name: String,
+    pub sip_port: u16,
+    pub pjsip: String,
+}
+
+impl NodeSpec {
+    /// A trunk from this server to `peer`, listening on `peer_port`: calls
+    /// to it leave with this server's name as the From user, so the peer
+    /// knows them as its endpoint of that name; calls from it arrive in
+    /// `context`.
+    pub fn trunk(&self, peer: &str, peer_port: u16, context: &str) -> String {
+        format!(
+            "[{peer}]\ntype = endpoint\ncontext = {context}\ndisallow = all\nallow = ulaw\n\
+             aors = {peer}\ndirect_media = no\nfrom_user = {me}\nsend_connected_line = no\n\n\
+             [{peer}]\ntype = aor\ncontact = sip:{peer}@127.0.0.1:{peer_port}\n\n",
+            me = self.system_name
+        )
+    }
+}
+
 pub struct Pbx {
     pub root: PathBuf,
     /// The instance directory as seen inside the root.
@@ -142,6 +167,7 @@ pub struct Pbx {
     pub ami_port: u16,
     pub phones: Vec<Phone>,
     child: Option<Child>,
+    node: Option<NodeSpec>,
 }
 
 impl Pbx {
@@ -154,8 +180,17 @@ impl Pbx {
         Pbx::start_with_module(spec, &module_path())
     }
 
+    /// Starts Asterisk as one server of several.
+    pub fn start_node(spec: PbxSpec, node: NodeSpec) -> Pbx {
+        Pbx::start_at(spec, &module_path(), Some(node))
+    }
+
     /// Starts Asterisk with the module built at `module`.
     pub fn start_with_module(spec: PbxSpec, module: &Path) -> Pbx {
+        Pbx::start_at(spec, module, None)
+    }
+
+    fn start_at(spec: PbxSpec, module: &Path, node: Option<NodeSpec>) -> Pbx {
         let root = PathBuf::from(env_or("GP_ASTERISK_ROOT", "/var/cache/grouppickup/sid"));
         let moddir = env_or(
             "GP_ASTERISK_MODDIR",
@@ -166,10 +201,11 @@ impl Pbx {
         let mut pbx = Pbx {
             root,
             dir,
-            sip_port: free_port(),
+            sip_port: node.as_ref().map_or_else(free_port, |n| n.sip_port),
             ami_port: free_tcp_port(),
             phones: spec.phones.clone(),
             child: None,
+            node,
         };
         let host_dir = pbx.host_path(&pbx.dir);
         let _ = fs::remove_dir_all(&host_dir);
@@ -243,7 +279,10 @@ impl Pbx {
                  astdbdir => {d}/lib\nastkeydir => {d}/lib\nastdatadir => {d}/data\n\
                  astagidir => /usr/share/asterisk/agi-bin\nastspooldir => {d}/spool\nastrundir => {d}/run\n\
                  astlogdir => {d}/log\nastcachedir => {d}/cache\nastsbindir => /usr/sbin\n\
-                 [options]\nverbose = 3\ndebug = 0\nhideconnect = yes\ntransmit_silence = no\n"
+                 [options]\nverbose = 3\ndebug = 0\nhideconnect = yes\ntransmit_silence = no\n{}",
+                self.node
+                    .as_ref()
+                    .map_or(String::new(), |n| format!("systemname = {}\n", n.system_name))
             ),
         );
         write(
@@ -372,6 +411,9 @@ impl Pbx {
                 p = phone.port,
                 opts = spec.endpoint_options
             );
+        }
+        if let Some(node) = &self.node {
+            pjsip.push_str(&node.pjsip);
         }
         write("pjsip.conf", pjsip);
         write(

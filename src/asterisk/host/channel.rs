@@ -71,6 +71,16 @@ impl Channel<'_> {
         unsafe { bindings::gp_channel_answer(self.0) == 0 }
     }
 
+    /// Runs Dial(`dialstring`) on this channel, to its end: whether the
+    /// other side answered; `None` when Asterisk has no Dial().
+    pub fn dial(self, dialstring: &str) -> Option<bool> {
+        let dialstring = to_c(dialstring);
+        match unsafe { bindings::gp_channel_dial(self.0, dialstring.as_ptr()) } {
+            -1 => None,
+            answered => Some(answered == 1),
+        }
+    }
+
     /// Answers the channel and plays a sound file to its end.
     pub fn play(self, sound: &str) {
         let sound = to_c(sound);

@@ -57,6 +57,18 @@ pub unsafe extern "C" fn gp_rs_app_exec(chan: *mut ast_channel, data: *const c_c
 }
 
 /// # Safety
+/// `chan` is the channel running the application; `data` its argument.
+#[no_mangle]
+pub unsafe extern "C" fn gp_rs_peer_exec(chan: *mut ast_channel, data: *const c_char) -> c_int {
+    // A call from another server ends here whatever happens.
+    guard("GroupPickupPeer", -1, || {
+        let data = from_c(data);
+        fault_point(&data);
+        app::exec_peer(Channel::from_c(chan), &data)
+    })
+}
+
+/// # Safety
 /// `chan` is the channel reading GROUPPICKUP_BENCH_FIND; `number` a C string.
 #[cfg(feature = "bench")]
 #[no_mangle]

@@ -7,3 +7,8 @@ use super::text::from_c;
 pub fn buildopt_sum() -> String {
     unsafe { from_c(bindings::gp_buildopt_sum()) }.into_owned()
 }
+
+/// Asterisk's `systemname` (asterisk.conf), or "" when it has none.
+pub fn system_name() -> String {
+    unsafe { from_c(bindings::gp_system_name()) }.into_owned()
+}

@@ -21,20 +21,55 @@
 #include "shim.h"
 
 static const char app_name[] = "GroupPickup";
+/* Run in peer_context for a call from another server of a cluster. */
+static const char peer_app_name[] = "GroupPickupPeer";
 
 static int app_exec(struct ast_channel *chan, const char *data)
 {
 	return gp_rs_app_exec(chan, data ? data : "");
 }
 
+static int peer_exec(struct ast_channel *chan, const char *data)
+{
+	return gp_rs_peer_exec(chan, data ? data : "");
+}
+
 int gp_channel_load(void)
 {
-	return ast_register_application_xml(app_name, app_exec) ? -1 : 0;
+	if (ast_register_application_xml(app_name, app_exec)) {
+		return -1;
+	}
+	if (ast_register_application(peer_app_name, peer_exec,
+			"Take a call claimed by another server of a group pickup cluster",
+			"GroupPickupPeer(token): run in the cluster's peer_context for a call from\n"
+			"another server; picks up the call the single-use token was issued for.\n")) {
+		ast_unregister_application(app_name);
+		return -1;
+	}
+	return 0;
 }
 
 void gp_channel_unload(void)
 {
+	ast_unregister_application(peer_app_name);
 	ast_unregister_application(app_name);
+}
+
+int gp_channel_dial(struct ast_channel *chan, const char *dialstring)
+{
+	struct ast_app *dial = pbx_findapp("Dial");
+	const char *status;
+	int answered;
+
+	if (!dial) {
+		return -1;
+	}
+	pbx_exec(chan, dial, dialstring);
+	ast_channel_lock(chan);
+	status = pbx_builtin_getvar_helper(chan, "DIALSTATUS");
+	answered = status && !strcmp(status, "ANSWER");
+	ast_channel_unlock(chan);
+	return answered;
 }
 
 /* Unlike ast_channel_get_by_name(), this never falls back to scanning every

@@ -22,12 +22,18 @@
 
 #include "asterisk/buildopts.h"
 #include "asterisk/module.h"
+#include "asterisk/paths.h"
 
 #include "shim.h"
 
 const char *gp_buildopt_sum(void)
 {
 	return AST_BUILDOPT_SUM;
+}
+
+const char *gp_system_name(void)
+{
+	return ast_config_AST_SYSTEM_NAME ? ast_config_AST_SYSTEM_NAME : "";
 }
 
 /* The reverse of load_module(), except that the channel events stop first:
