@@ -17,6 +17,7 @@ pub struct Link {
 fn describe(addr: &ConnectionAddr) -> String {
     match addr {
         ConnectionAddr::Tcp(host, port) => format!("{host}:{port}"),
+        ConnectionAddr::TcpTls { host, port, .. } => format!("{host}:{port} (TLS)"),
         other => format!("{other:?}"),
     }
 }

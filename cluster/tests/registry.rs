@@ -314,3 +314,29 @@ fn runtime_assignments_reach_every_server() {
         c.events()
     );
 }
+
+#[test]
+fn the_registry_can_be_reached_over_tls() {
+    let redis = Server::redis_tls();
+    let url = format!("rediss://127.0.0.1:{}/0#insecure", redis.port);
+    let a = Member::join("pbx-a", server(&url), "");
+    let b = Member::join("pbx-b", server(&url), "");
+    a.wait_connected();
+    b.wait_connected();
+    a.cluster.publish(call("pbx-a", 1_000, "*101", "alice"));
+    wait_until("b sees it over TLS", WAIT, || {
+        b.cluster.remote_count(&g("*101")) == 1
+    });
+    assert!(matches!(
+        b.cluster.claim(&g("*101")),
+        Ok(Claimed::There { .. })
+    ));
+    // Plain text to a TLS port is an outage, not a hang.
+    let plain = Member::join(
+        "pbx-c",
+        server(&format!("redis://127.0.0.1:{}/0", redis.port)),
+        "",
+    );
+    wait_until("plain text refused", WAIT, || !plain.events().is_empty());
+    assert!(matches!(plain.events()[0], Event::Degraded(_)));
+}

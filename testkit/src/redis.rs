@@ -36,6 +36,8 @@ pub struct Server {
     pub port: u16,
     child: Option<Child>,
     dir: PathBuf,
+    /// A TLS server's key and certificate.
+    keys: Option<PathBuf>,
 }
 
 impl Server {
@@ -58,6 +60,7 @@ impl Server {
             port,
             child: Some(child),
             dir,
+            keys: None,
         }
     }
 
@@ -73,6 +76,35 @@ impl Server {
             conf.push_str(&format!("replicaof 127.0.0.1 {master}\n"));
         }
         Server::spawn("redis-server", &conf, port, "redis")
+    }
+
+    /// A master that speaks TLS only, with a certificate of its own made
+    /// for the occasion (openssl); reach it as `rediss://...#insecure`.
+    pub fn redis_tls() -> Server {
+        let port = free_port();
+        let dir = scratch("tls-keys");
+        let (key, cert) = (dir.join("key.pem"), dir.join("cert.pem"));
+        let made = Command::new("openssl")
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args(["-subj", "/CN=127.0.0.1", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(Stdio::null())
+            .status()
+            .expect("openssl");
+        assert!(made.success(), "openssl could not make a certificate");
+        let conf = format!(
+            "port 0\ntls-port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndaemonize no\n\
+             tls-cert-file {c}\ntls-key-file {k}\ntls-ca-cert-file {c}\ntls-auth-clients no\n",
+            c = cert.display(),
+            k = key.display()
+        );
+        let mut server = Server::spawn("redis-server", &conf, port, "redis-tls");
+        server.keys = Some(dir);
+        server
     }
 
     pub fn sentinel(master: u16, name: &str) -> Server {
@@ -132,6 +164,9 @@ impl Drop for Server {
         }
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some(keys) = &self.keys {
+            let _ = std::fs::remove_dir_all(keys);
+        }
     }
 }
 
