@@ -8,7 +8,7 @@ use grouppickup_testkit as support;
 
 use std::time::{Duration, Instant};
 use support::redis::Server;
-use support::{NodeSpec, Pbx, PbxSpec, Phone, Sipp, SippSpec};
+use support::{ami_header, Ami, NodeSpec, Pbx, PbxSpec, Phone, Sipp, SippSpec};
 
 const WAIT: Duration = Duration::from_secs(30);
 const NODES: [&str; 3] = ["pbx-a", "pbx-b", "pbx-c"];
@@ -113,6 +113,7 @@ fn a_picker_on_one_server_takes_a_call_ringing_on_another() {
     assert!(on_c.contains("pbx-a") && on_c.contains("alice"), "{on_c}");
     assert!(on_c.lines().next().unwrap().starts_with("Node"), "{on_c}");
 
+    let mut ami = Ami::login(office.a(), "admin");
     let mut bob = office.b().pick("bob", "*101", 2000);
     // On pbx-a the caller is bridged with the trunk from pbx-b; on pbx-b,
     // bob with the trunk to pbx-a.

@@ -340,3 +340,30 @@ fn the_registry_can_be_reached_over_tls() {
     wait_until("plain text refused", WAIT, || !plain.events().is_empty());
     assert!(matches!(plain.events()[0], Event::Degraded(_)));
 }
+
+#[test]
+fn a_server_without_the_scripts_loaded_gets_them_sent_again() {
+    // A promoted replica has none of the scripts the old master had.
+    let redis = Server::redis(None, "");
+    let a = Member::join("pbx-a", server(&redis.url()), "");
+    let b = Member::join("pbx-b", server(&redis.url()), "");
+    a.wait_connected();
+    b.wait_connected();
+    a.cluster.publish(call("pbx-a", 1_000, "*101", "alice"));
+    wait_until("b sees it", WAIT, || {
+        b.cluster.remote_count(&g("*101")) == 1
+    });
+    let flushed = std::process::Command::new("redis-cli")
+        .args(["-p", &redis.port.to_string(), "SCRIPT", "FLUSH"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&flushed.stdout).contains("OK"));
+    assert!(matches!(
+        b.cluster.claim(&g("*101")),
+        Ok(Claimed::There { .. })
+    ));
+    a.cluster.publish(call("pbx-a", 2_000, "*101", "alice"));
+    wait_until("published after the flush", WAIT, || {
+        b.cluster.remote_count(&g("*101")) == 1
+    });
+}
