@@ -124,6 +124,15 @@ fn a_picker_on_one_server_takes_a_call_ringing_on_another() {
     alice.wait(WAIT).unwrap();
     assert_answered_elsewhere(&alice);
     office.a().wait_log("pbx-b (through PJSIP/pbx-b-");
+    let event = ami.wait_event("GroupPickup", WAIT);
+    for (key, value) in [
+        ("Node", "pbx-a"),
+        ("PickerNode", "pbx-b"),
+        ("Callee", "alice"),
+        ("Group", "*101"),
+    ] {
+        assert_eq!(ami_header(&event, key), Some(value), "{key} in\n{event}");
+    }
     office.wait_everywhere(0);
 }
 
