@@ -11,17 +11,23 @@ use support::{call, server, wait_until, Member, Server};
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// A registry, and pbx-a and pbx-b connected to it.
+fn two_servers() -> (Server, Member, Member) {
+    let redis = Server::redis(None, "");
+    let a = Member::join("pbx-a", server(&redis.url()), "");
+    let b = Member::join("pbx-b", server(&redis.url()), "");
+    a.wait_connected();
+    b.wait_connected();
+    (redis, a, b)
+}
+
 fn g(s: &str) -> grouppickup_core::number::GroupNumber {
     s.parse().unwrap()
 }
 
 #[test]
 fn a_call_ringing_on_one_server_is_claimed_from_another_with_a_single_use_token() {
-    let redis = Server::redis(None, "");
-    let a = Member::join("pbx-a", server(&redis.url()), "");
-    let b = Member::join("pbx-b", server(&redis.url()), "");
-    a.wait_connected();
-    b.wait_connected();
+    let (_redis, a, b) = two_servers();
     a.cluster.publish(call("pbx-a", 1_000, "*101", "alice"));
     wait_until("b sees a's call", WAIT, || {
         b.cluster.remote_count(&g("*101")) == 1
@@ -188,11 +194,7 @@ fn exactly_one_claim_wins_whatever_the_timing() {
 
 #[test]
 fn a_server_that_dies_is_not_offered_within_three_seconds() {
-    let redis = Server::redis(None, "");
-    let a = Member::join("pbx-a", server(&redis.url()), "");
-    let b = Member::join("pbx-b", server(&redis.url()), "");
-    a.wait_connected();
-    b.wait_connected();
+    let (_redis, a, b) = two_servers();
     a.cluster.publish(call("pbx-a", 1_000, "*101", "alice"));
     wait_until("b sees it", WAIT, || {
         b.cluster.remote_count(&g("*101")) == 1
@@ -216,11 +218,7 @@ fn a_server_that_dies_is_not_offered_within_three_seconds() {
 
 #[test]
 fn a_frozen_registry_degrades_within_the_budget_and_recovery_republishes() {
-    let redis = Server::redis(None, "");
-    let a = Member::join("pbx-a", server(&redis.url()), "");
-    let b = Member::join("pbx-b", server(&redis.url()), "");
-    a.wait_connected();
-    b.wait_connected();
+    let (redis, a, b) = two_servers();
     a.cluster.publish(call("pbx-a", 1_000, "*101", "alice"));
     wait_until("b sees it", WAIT, || {
         b.cluster.remote_count(&g("*101")) == 1
@@ -344,11 +342,7 @@ fn the_registry_can_be_reached_over_tls() {
 #[test]
 fn a_server_without_the_scripts_loaded_gets_them_sent_again() {
     // A promoted replica has none of the scripts the old master had.
-    let redis = Server::redis(None, "");
-    let a = Member::join("pbx-a", server(&redis.url()), "");
-    let b = Member::join("pbx-b", server(&redis.url()), "");
-    a.wait_connected();
-    b.wait_connected();
+    let (redis, a, b) = two_servers();
     a.cluster.publish(call("pbx-a", 1_000, "*101", "alice"));
     wait_until("b sees it", WAIT, || {
         b.cluster.remote_count(&g("*101")) == 1

@@ -131,24 +131,11 @@ pub fn exec(chan: Channel<'_>, data: &str) -> i32 {
     }
     match result {
         Ok(Pickup { claim, leg }) => {
-            let now = RingTime::now();
-            log::notice(&format!(
-                "grouppickup: {} picked up the call from {} to {} in group {} after {} ms",
-                picker.name,
-                claim.caller_number,
-                claim.user,
-                claim.group,
-                claim.rang_at.elapsed_at(now).as_millis()
-            ));
-            let here = arbiter.node();
-            let nodes = here.as_deref().map(|here| {
-                let rang = claim.elsewhere.as_ref().map_or(here, |e| e.node.as_str());
-                (rang.to_string(), here.to_string())
+            let nodes = arbiter.node().map(|here| {
+                let rang = claim.elsewhere.as_ref().map_or(&here, |e| &e.node).clone();
+                (rang, here)
             });
-            ami::event(
-                "GroupPickup",
-                &texts::pickup_event(&claim, &picker.name, &leg.name, now, nodes),
-            );
+            announce(&picker.name, &picker.name, &claim, &leg, nodes);
             -1
         }
         Err(NotPicked { failure, .. }) => {
@@ -221,19 +208,9 @@ pub fn exec_peer(chan: Channel<'_>, token: &str) -> i32 {
     match arbiter.pick_up_here(id, &mut hands) {
         Ok(Pickup { claim, leg }) => {
             lamps::update(arbiter, [claim.group]);
-            let now = RingTime::now();
-            log::notice(&format!(
-                "grouppickup: {claimer} (through {trunk}) picked up the call from {} to {} in group {} after {} ms",
-                claim.caller_number,
-                claim.user,
-                claim.group,
-                claim.rang_at.elapsed_at(now).as_millis()
-            ));
-            let here = cluster.node().to_string();
-            ami::event(
-                "GroupPickup",
-                &texts::pickup_event(&claim, &trunk, &leg.name, now, Some((here, claimer))),
-            );
+            let who = format!("{claimer} (through {trunk})");
+            let nodes = Some((cluster.node().to_string(), claimer));
+            announce(&who, &trunk, &claim, &leg, nodes);
         }
         Err(NotPicked { group, .. }) => {
             if let Some(group) = group {
@@ -245,6 +222,24 @@ pub fn exec_peer(chan: Channel<'_>, token: &str) -> i32 {
         }
     }
     -1
+}
+
+/// A pickup done: logged, and the AMI event `GroupPickup`; `who` picked
+/// up on the channel `picker`; in a cluster, `nodes` are the server the
+/// call rang on and the picker's.
+fn announce(who: &str, picker: &str, claim: &Claim, leg: &Leg, nodes: Option<(String, String)>) {
+    let now = RingTime::now();
+    log::notice(&format!(
+        "grouppickup: {who} picked up the call from {} to {} in group {} after {} ms",
+        claim.caller_number,
+        claim.user,
+        claim.group,
+        claim.rang_at.elapsed_at(now).as_millis()
+    ));
+    ami::event(
+        "GroupPickup",
+        &texts::pickup_event(claim, picker, &leg.name, now, nodes),
+    );
 }
 
 fn set_status(chan: Channel<'_>, failure: Failure) {
