@@ -198,6 +198,21 @@ impl<R: RingingRegistry> Arbiter<R> {
         self.change_assignment(|a, file| a.clear(file, user))
     }
 
+    /// `reset user <user>`: the file's `group =` is in force again at once.
+    pub fn reset_user(&self, user: &str) -> Result<Persist, String> {
+        self.change_assignment(|a, file| a.reset(file, user))
+    }
+
+    /// A reload: a new file and the assignments read again from the host's
+    /// store, put in force together. Returns the assignments the file does
+    /// not allow.
+    pub fn replace_sources(&self, file: Config, assignments: Assignments) -> Vec<String> {
+        let mut sources = lock(&self.sources);
+        sources.file = Arc::new(file);
+        sources.assignments = assignments;
+        self.apply(&sources)
+    }
+
     fn change_assignment(
         &self,
         change: impl FnOnce(&mut Assignments, &Config) -> Result<Persist, String>,

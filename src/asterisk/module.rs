@@ -88,7 +88,7 @@ pub fn reload() -> i32 {
     };
     let mut registered = module.extensions.lock().unwrap_or_else(|e| e.into_inner());
     *registered = extensions::update(std::mem::take(&mut *registered), &config);
-    assignments::report(&module.arbiter.replace_config(config));
+    assignments::reload(&module, config);
     // Legs that started ringing while their user was in no group are filed
     // now if the new configuration puts the user in one.
     events::replay();
