@@ -51,6 +51,7 @@ const SHIM_FACETS: &[&str] = &[
     "cli",
     "ami",
     "message",
+    "boot",
 ];
 const SHIM_BENCH: &str = "bench";
 

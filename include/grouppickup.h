@@ -193,6 +193,8 @@ int gp_pickup_leg(struct ast_channel *chan, const char *name, const char *unique
 int gp_rs_load(void);
 int gp_rs_reload(void);
 void gp_rs_unload(void);
+/* Asterisk is fully booted: the dialplan of extensions.conf is there. */
+void gp_rs_booted(void);
 void gp_rs_leg_event(const struct gp_leg_event *event);
 int gp_rs_app_exec(struct ast_channel *chan, const char *data);
 #ifdef GP_BENCH

@@ -99,6 +99,16 @@ pub fn reload() -> i32 {
     0
 }
 
+/// Asterisk has finished starting: extensions.conf's extensions, loaded
+/// after this module, are in the context now; group numbers that are real
+/// extensions are reported.
+pub fn booted() {
+    if let Some(module) = get() {
+        let registered = module.extensions.lock().unwrap_or_else(|e| e.into_inner());
+        extensions::check(&registered, &module.arbiter.config());
+    }
+}
+
 pub fn unload() {
     // The shim has stopped the channel events by now (waiting for a handler
     // still running) and removed the application, functions, AMI actions

@@ -30,6 +30,11 @@ pub extern "C" fn gp_rs_unload() {
     guard("unload", (), module::unload)
 }
 
+#[no_mangle]
+pub extern "C" fn gp_rs_booted() {
+    guard("boot", (), module::booted)
+}
+
 /// # Safety
 /// `event` points to a valid event whose strings live for the call.
 #[no_mangle]

@@ -33,6 +33,10 @@ void gp_devstate_unload(void);
 int gp_events_load(void);
 void gp_events_unload(void);
 
+/* boot.c: the end of Asterisk's start, when the dialplan is complete. */
+int gp_boot_load(void);
+void gp_boot_unload(void);
+
 /* channel.c: the GroupPickup application. */
 int gp_channel_load(void);
 void gp_channel_unload(void);
