@@ -52,6 +52,7 @@ const SHIM_FACETS: &[&str] = &[
     "ami",
     "message",
     "boot",
+    "metrics",
 ];
 const SHIM_BENCH: &str = "bench";
 

@@ -212,6 +212,9 @@ int gp_rs_cli(int index, int argc, const char *const *argv, char **text);
 /* The state-th completion of `word` at argument `pos`, or NULL. */
 char *gp_rs_cli_complete(int index, int pos, const char *word, int state);
 void gp_rs_free(char *text);
+/* The module's metrics in Prometheus's text format (for res_prometheus's
+ * /metrics), or NULL; give it back with gp_rs_free. */
+char *gp_rs_metrics(void);
 /* A dialplan function's value into buf; 0, or -1 with an error logged. */
 int gp_rs_function(int function, const char *arg, char *buf, size_t len);
 /* A gp_lamp for device GroupPickup:<number>. */

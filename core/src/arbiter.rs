@@ -414,11 +414,11 @@ impl<R: RingingRegistry> Arbiter<R> {
     pub fn admit(&self, dialed: &str, picker: &Picker) -> Result<GroupNumber, Failure> {
         let config = self.config();
         let Some(group) = config.resolve(dialed.trim()) else {
-            self.stats.failed(Failure::Invalid);
+            self.stats.failed(None, Failure::Invalid);
             return Err(Failure::Invalid);
         };
         if !may_pick(&config, &group, picker) {
-            self.stats.failed(Failure::Denied);
+            self.stats.failed(Some(group), Failure::Denied);
             return Err(Failure::Denied);
         }
         Ok(group)
@@ -432,7 +432,7 @@ impl<R: RingingRegistry> Arbiter<R> {
             while let Ok(found) = shared.claim(group) {
                 match found {
                     SharedClaim::Nothing => {
-                        self.stats.failed(Failure::NoCall);
+                        self.stats.failed(Some(*group), Failure::NoCall);
                         return Err(Failure::NoCall);
                     }
                     SharedClaim::Here(id) => match lock(&self.index).calls.claim_call(id) {
@@ -461,7 +461,7 @@ impl<R: RingingRegistry> Arbiter<R> {
         match lock(&self.index).calls.claim_oldest(group) {
             Some(claim) => Ok(claim),
             None => {
-                self.stats.failed(Failure::NoCall);
+                self.stats.failed(Some(*group), Failure::NoCall);
                 Err(Failure::NoCall)
             }
         }
@@ -471,14 +471,15 @@ impl<R: RingingRegistry> Arbiter<R> {
     /// brought a token for it.
     pub fn claim_here(&self, id: CallId) -> Result<Claim, Failure> {
         lock(&self.index).calls.claim_call(id).ok_or_else(|| {
-            self.stats.failed(Failure::NoCall);
+            self.stats.failed(None, Failure::NoCall);
             Failure::NoCall
         })
     }
 
     pub fn picked(&self, claim: &Claim) {
         self.forget(claim);
-        self.stats.picked(claim.rang_at.elapsed_at(RingTime::now()));
+        self.stats
+            .picked(claim.group, claim.rang_at.elapsed_at(RingTime::now()));
     }
 
     /// None of the claimed call's legs could be picked up any more (answered
@@ -520,7 +521,7 @@ impl<R: RingingRegistry> Arbiter<R> {
                 }
             }
         }
-        self.stats.failed(failure);
+        self.stats.failed(Some(claim.group), failure);
     }
 
     /// Pickable calls ringing in a group now, on every server.

@@ -49,6 +49,10 @@ void gp_functions_unload(void);
 int gp_ami_load(void);
 void gp_ami_unload(void);
 
+/* metrics.c: the metrics callback of res_prometheus, when it is loaded. */
+int gp_metrics_load(void);
+void gp_metrics_unload(void);
+
 /* cli.c: the CLI commands. */
 int gp_cli_load(void);
 void gp_cli_unload(void);
