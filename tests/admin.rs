@@ -451,3 +451,65 @@ fn module_reload_honours_an_entry_deleted_from_the_astdb() {
         (field(&bob, "Group") == "*150").then_some(())
     });
 }
+
+#[test]
+fn asterisk_help_documents_the_configuration_and_the_ami() {
+    let pbx = office();
+    let types = pbx.cli("config show help app_grouppickup");
+    for object in ["general", "range", "group", "user"] {
+        assert!(
+            types.lines().any(|l| l.starts_with(object)),
+            "[{object}] in\n{types}"
+        );
+    }
+    for (object, options) in [
+        (
+            "general",
+            &[
+                "context",
+                "pickupsound",
+                "pickupfailsound",
+                "blf",
+                "notify_message",
+                "exclude_queue_calls",
+            ][..],
+        ),
+        ("range", &["type", "start", "end"][..]),
+        ("group", &["type", "name", "pickup_by"][..]),
+        (
+            "user",
+            &[
+                "type",
+                "endpoint",
+                "group",
+                "private_lines",
+                "personal_contacts",
+            ][..],
+        ),
+    ] {
+        let shown = pbx.cli(&format!("config show help app_grouppickup {object}"));
+        for option in options {
+            assert!(shown.contains(option), "{object} {option} in\n{shown}");
+        }
+    }
+    let blf = pbx.cli("config show help app_grouppickup general blf");
+    assert!(blf.contains("BLF key"), "{blf}");
+
+    let show = pbx.cli("manager show command GroupPickupShow");
+    assert!(show.contains("ActionID"), "{show}");
+    assert!(
+        show.contains("GroupPickupGroup") && show.contains("GroupPickupShowComplete"),
+        "the list's events in\n{show}"
+    );
+    assert!(show.contains("[Since]\ngrouppickup 0.1.0"), "{show}");
+    for action in [
+        "GroupPickupSetUser",
+        "GroupPickupClearUser",
+        "GroupPickupResetUser",
+    ] {
+        let help = pbx.cli(&format!("manager show command {action}"));
+        assert!(help.contains("ActionID"), "{help}");
+    }
+    let app = pbx.cli("core show application GroupPickup");
+    assert!(app.contains("grouppickup 0.1.0"), "{app}");
+}
