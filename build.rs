@@ -51,6 +51,8 @@ const SHIM_FACETS: &[&str] = &[
     "cli",
     "ami",
     "message",
+    "boot",
+    "metrics",
 ];
 const SHIM_BENCH: &str = "bench";
 

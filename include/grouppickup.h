@@ -199,6 +199,8 @@ int gp_pickup_leg(struct ast_channel *chan, const char *name, const char *unique
 int gp_rs_load(void);
 int gp_rs_reload(void);
 void gp_rs_unload(void);
+/* Asterisk is fully booted: the dialplan of extensions.conf is there. */
+void gp_rs_booted(void);
 void gp_rs_leg_event(const struct gp_leg_event *event);
 int gp_rs_app_exec(struct ast_channel *chan, const char *data);
 /* GroupPickupPeer(token), for a call from another server of a cluster. */
@@ -218,6 +220,9 @@ int gp_rs_cli(int index, int argc, const char *const *argv, char **text);
 /* The state-th completion of `word` at argument `pos`, or NULL. */
 char *gp_rs_cli_complete(int index, int pos, const char *word, int state);
 void gp_rs_free(char *text);
+/* The module's metrics in Prometheus's text format (for res_prometheus's
+ * /metrics), or NULL; give it back with gp_rs_free. */
+char *gp_rs_metrics(void);
 /* A dialplan function's value into buf; 0, or -1 with an error logged. */
 int gp_rs_function(int function, const char *arg, char *buf, size_t len);
 /* A gp_lamp for device GroupPickup:<number>. */

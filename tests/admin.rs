@@ -346,3 +346,170 @@ fn a_reload_that_leaves_no_group_numbers_is_warned_about() {
         .lines()
         .all(|l| !l.contains("GroupPickup(")));
 }
+
+/// The answer to an AMI action: its Response and Message.
+fn answered(reply: &[String], response: &str, message: &str) {
+    assert_eq!(
+        (
+            ami_header(&reply[0], "Response"),
+            ami_header(&reply[0], "Message")
+        ),
+        (Some(response), Some(message)),
+        "{reply:?}"
+    );
+}
+
+/// alice's group and where it comes from, as `show user` says.
+fn alice_group(pbx: &Pbx) -> (String, String) {
+    let alice = pbx.cli("grouppickup show user alice");
+    (
+        field(&alice, "Group").to_string(),
+        field(&alice, "Assigned by").to_string(),
+    )
+}
+
+fn from_the_file() -> (String, String) {
+    ("*101 (Sales)".to_string(), "configuration file".to_string())
+}
+
+fn stored(pbx: &Pbx, user: &str) -> bool {
+    pbx.cli("database show grouppickup")
+        .contains(&format!("/grouppickup/{user}"))
+}
+
+#[test]
+fn cli_reset_puts_the_file_back_at_once() {
+    let pbx = office();
+    pbx.cli("grouppickup set user alice group *102");
+    assert_eq!(alice_group(&pbx).1, "runtime (AstDB)");
+    assert!(stored(&pbx, "alice"));
+
+    let out = pbx.cli("grouppickup reset user alice");
+    assert!(
+        out.contains("alice is back in group *101, as the configuration file says"),
+        "{out}"
+    );
+    assert_eq!(alice_group(&pbx), from_the_file());
+    assert!(!stored(&pbx, "alice"), "the AstDB entry is gone");
+
+    // A cleared user too; one never changed is no error.
+    pbx.cli("grouppickup clear user alice");
+    pbx.cli("grouppickup reset user alice");
+    assert_eq!(alice_group(&pbx), from_the_file());
+    let out = pbx.cli("grouppickup reset user bob");
+    assert!(out.contains("bob is back in no group"), "{out}");
+    let out = pbx
+        .try_cli("grouppickup reset user carol")
+        .unwrap_or_else(|e| e);
+    assert!(out.contains("no user 'carol'"), "{out}");
+
+    let users = pbx.cli("_command matchesarray \"grouppickup reset user a\" \"a\"");
+    assert!(users.contains("alice") && !users.contains("bob"), "{users}");
+}
+
+#[test]
+fn ami_reset_needs_the_config_class() {
+    let pbx = office();
+    pbx.cli("grouppickup clear user alice");
+    let mut reporter = Ami::login(&pbx, "reporter");
+    let reply = reporter.action("GroupPickupResetUser", &[("User", "alice")]);
+    answered(&reply, "Error", "Permission denied");
+    assert_eq!(alice_group(&pbx).0, "none");
+    assert!(stored(&pbx, "alice"));
+
+    let mut admin = Ami::login(&pbx, "admin");
+    let reply = admin.action("GroupPickupResetUser", &[]);
+    answered(&reply, "Error", "User: header is required");
+    let reply = admin.action("GroupPickupResetUser", &[("User", "alice")]);
+    answered(
+        &reply,
+        "Success",
+        "alice is back in group *101, as the configuration file says",
+    );
+    assert_eq!(alice_group(&pbx), from_the_file());
+    assert!(!stored(&pbx, "alice"));
+    let help = pbx.cli("manager show command GroupPickupResetUser");
+    assert!(help.contains("config") && help.contains("User"), "{help}");
+}
+
+#[test]
+fn module_reload_honours_an_entry_deleted_from_the_astdb() {
+    let pbx = office();
+    pbx.cli("grouppickup set user alice group *102");
+    pbx.cli("database del grouppickup alice");
+    // Not read until the reload.
+    assert_eq!(alice_group(&pbx).0, "*102");
+    pbx.cli("module reload app_grouppickup.so");
+    pbx.wait_log("grouppickup: configuration reloaded");
+    assert_eq!(alice_group(&pbx), from_the_file());
+
+    // And one put there by hand is read too.
+    pbx.cli("database put grouppickup bob *150");
+    pbx.cli("module reload app_grouppickup.so");
+    pbx.wait_for("bob in *150", WAIT, |p| {
+        let bob = p.cli("grouppickup show user bob");
+        (field(&bob, "Group") == "*150").then_some(())
+    });
+}
+
+#[test]
+fn asterisk_help_documents_the_configuration_and_the_ami() {
+    let pbx = office();
+    let types = pbx.cli("config show help app_grouppickup");
+    for object in ["general", "range", "group", "user"] {
+        assert!(
+            types.lines().any(|l| l.starts_with(object)),
+            "[{object}] in\n{types}"
+        );
+    }
+    for (object, options) in [
+        (
+            "general",
+            &[
+                "context",
+                "pickupsound",
+                "pickupfailsound",
+                "blf",
+                "notify_message",
+                "exclude_queue_calls",
+            ][..],
+        ),
+        ("range", &["type", "start", "end"][..]),
+        ("group", &["type", "name", "pickup_by"][..]),
+        (
+            "user",
+            &[
+                "type",
+                "endpoint",
+                "group",
+                "private_lines",
+                "personal_contacts",
+            ][..],
+        ),
+    ] {
+        let shown = pbx.cli(&format!("config show help app_grouppickup {object}"));
+        for option in options {
+            assert!(shown.contains(option), "{object} {option} in\n{shown}");
+        }
+    }
+    let blf = pbx.cli("config show help app_grouppickup general blf");
+    assert!(blf.contains("BLF key"), "{blf}");
+
+    let show = pbx.cli("manager show command GroupPickupShow");
+    assert!(show.contains("ActionID"), "{show}");
+    assert!(
+        show.contains("GroupPickupGroup") && show.contains("GroupPickupShowComplete"),
+        "the list's events in\n{show}"
+    );
+    assert!(show.contains("[Since]\ngrouppickup 0.1.0"), "{show}");
+    for action in [
+        "GroupPickupSetUser",
+        "GroupPickupClearUser",
+        "GroupPickupResetUser",
+    ] {
+        let help = pbx.cli(&format!("manager show command {action}"));
+        assert!(help.contains("ActionID"), "{help}");
+    }
+    let app = pbx.cli("core show application GroupPickup");
+    assert!(app.contains("grouppickup 0.1.0"), "{app}");
+}

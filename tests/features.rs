@@ -233,3 +233,63 @@ fn ami_events_report_pickups_and_failures() {
         .starts_with("PJSIP/bob-"));
     refused.wait(WAIT).unwrap();
 }
+
+/// The README's dialplan example, as it stands there: the `[phones]` block.
+fn readme_dialplan() -> String {
+    let readme = std::fs::read_to_string(format!("{}/README.md", grouppickup_testkit::REPO))
+        .expect("README.md");
+    let start = readme
+        .find("```\n[phones]\n")
+        .expect("the [phones] example")
+        + 4;
+    let len = readme[start..].find("```").expect("the example's end");
+    readme[start..start + len].to_string()
+}
+
+#[test]
+fn the_readmes_own_group_extension_picks_up_with_default_features_conf() {
+    let example = readme_dialplan();
+    let exten = example
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("exten => ")?
+                .split_once(",1,GroupPickup(")
+                .map(|(e, _)| e.to_string())
+        })
+        .expect("the README's own-group extension");
+    // The phones' context includes the README's; features.conf is the
+    // stock one (pickupexten = *8).
+    let dialplan = format!("include => phones\n{DIALPLAN}\n{example}");
+    let conf = CONF.replace(
+        "endpoint = PJSIP/bob\n",
+        "endpoint = PJSIP/bob\ngroup = *101\n",
+    );
+    let pbx = Pbx::start(PbxSpec::new(&["alice", "bob", "caller1"], &conf, &dialplan));
+    let features = pbx.cli("features show");
+    assert!(
+        features
+            .lines()
+            .any(|l| l.split_whitespace().eq(["Pickup", "*8", "*8"])),
+        "{features}"
+    );
+
+    let mut alice = pbx.ringing_phone("alice", 1);
+    let mut caller = pbx.call("caller1", "2001");
+    pbx.wait_ringing(1);
+    let mut bob = pbx.pick("bob", &exten, 2000);
+    pbx.wait_bridged("bob", "caller1");
+    bob.wait(WAIT).unwrap();
+    alice.wait(WAIT).unwrap();
+    drop(caller.wait(Duration::ZERO));
+    // bob's own group, found by the README's dialplan.
+    let ran = format!("Executing [{exten}@internal:1] GroupPickup(\"PJSIP/bob-");
+    let log = pbx.log();
+    assert!(
+        log.lines()
+            .any(|l| l.contains(&ran) && l.ends_with("\"*101\") in new stack")),
+        "{ran} not in the log"
+    );
+
+    // The number the README warns about: chan_pjsip refuses it (403).
+    pbx.refused_call("bob", "*8").wait(WAIT).unwrap();
+}

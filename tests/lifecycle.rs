@@ -143,3 +143,30 @@ fn a_group_number_that_is_a_real_extension_is_reported() {
     assert!(real < group, "{shown}");
     assert_eq!(dialable(&pbx), ALL);
 }
+
+const NO_INCLUDE: &str = "tries to include nonexistent context 'grouppickup'";
+
+#[test]
+fn the_context_exists_before_pbx_config_checks_the_includes() {
+    // The test Asterisk's extensions.conf has [internal] include => grouppickup,
+    // and the module is autoloaded.
+    let with = pbx(GOOD, "");
+    assert!(loaded(&with));
+    with.wait_log("grouppickup: loaded");
+    assert!(
+        !with.log().contains(NO_INCLUDE),
+        "{}",
+        tail(&with.log(), 30)
+    );
+
+    // Without the module the warning is there: the check above can fail.
+    let without = Pbx::start(PbxSpec {
+        files: vec![(
+            "modules.conf".into(),
+            grouppickup_testkit::modules_conf(&["app_grouppickup.so"]),
+        )],
+        ..PbxSpec::new(&["alice"], GOOD, "")
+    });
+    assert!(!loaded(&without));
+    without.wait_log(NO_INCLUDE);
+}

@@ -198,6 +198,21 @@ impl<R: RingingRegistry> Arbiter<R> {
         self.change_assignment(|a, file| a.clear(file, user))
     }
 
+    /// `reset user <user>`: the file's `group =` is in force again at once.
+    pub fn reset_user(&self, user: &str) -> Result<Persist, String> {
+        self.change_assignment(|a, file| a.reset(file, user))
+    }
+
+    /// A reload: a new file and the assignments read again from the host's
+    /// store, put in force together. Returns the assignments the file does
+    /// not allow.
+    pub fn replace_sources(&self, file: Config, assignments: Assignments) -> Vec<String> {
+        let mut sources = lock(&self.sources);
+        sources.file = Arc::new(file);
+        sources.assignments = assignments;
+        self.apply(&sources)
+    }
+
     fn change_assignment(
         &self,
         change: impl FnOnce(&mut Assignments, &Config) -> Result<Persist, String>,
@@ -404,11 +419,11 @@ impl<R: RingingRegistry> Arbiter<R> {
     pub fn admit(&self, dialed: &str, picker: &Picker) -> Result<GroupNumber, Failure> {
         let config = self.config();
         let Some(group) = config.resolve(dialed.trim()) else {
-            self.stats.failed(Failure::Invalid);
+            self.stats.failed(None, Failure::Invalid);
             return Err(Failure::Invalid);
         };
         if !may_pick(&config, &group, picker) {
-            self.stats.failed(Failure::Denied);
+            self.stats.failed(Some(group), Failure::Denied);
             return Err(Failure::Denied);
         }
         Ok(group)
@@ -422,7 +437,7 @@ impl<R: RingingRegistry> Arbiter<R> {
             while let Ok(found) = shared.claim(group) {
                 match found {
                     SharedClaim::Nothing => {
-                        self.stats.failed(Failure::NoCall);
+                        self.stats.failed(Some(*group), Failure::NoCall);
                         return Err(Failure::NoCall);
                     }
                     SharedClaim::Here(id) => match lock(&self.index).calls.claim_call(id) {
@@ -451,7 +466,7 @@ impl<R: RingingRegistry> Arbiter<R> {
         match lock(&self.index).calls.claim_oldest(group) {
             Some(claim) => Ok(claim),
             None => {
-                self.stats.failed(Failure::NoCall);
+                self.stats.failed(Some(*group), Failure::NoCall);
                 Err(Failure::NoCall)
             }
         }
@@ -461,14 +476,15 @@ impl<R: RingingRegistry> Arbiter<R> {
     /// brought a token for it.
     pub fn claim_here(&self, id: CallId) -> Result<Claim, Failure> {
         lock(&self.index).calls.claim_call(id).ok_or_else(|| {
-            self.stats.failed(Failure::NoCall);
+            self.stats.failed(None, Failure::NoCall);
             Failure::NoCall
         })
     }
 
     pub fn picked(&self, claim: &Claim) {
         self.forget(claim);
-        self.stats.picked(claim.rang_at.elapsed_at(RingTime::now()));
+        self.stats
+            .picked(claim.group, claim.rang_at.elapsed_at(RingTime::now()));
     }
 
     /// None of the claimed call's legs could be picked up any more (answered
@@ -510,7 +526,7 @@ impl<R: RingingRegistry> Arbiter<R> {
                 }
             }
         }
-        self.stats.failed(failure);
+        self.stats.failed(Some(claim.group), failure);
     }
 
     /// Pickable calls ringing in a group now, on every server.

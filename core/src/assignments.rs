@@ -142,6 +142,16 @@ impl Assignments {
         })
     }
 
+    /// `reset user <user>`: the runtime change goes, the file's `group =`
+    /// is in force again, and the host deletes the stored entry.
+    pub fn reset(&mut self, file: &Config, user: &str) -> Result<Persist, String> {
+        file.check_user(user)?;
+        self.by_user.remove(user);
+        Ok(Persist::Delete {
+            user: user.to_string(),
+        })
+    }
+
     /// The runtime assignment of a user, if any: `Some(None)` for cleared.
     pub fn of(&self, user: &str) -> Option<Option<GroupNumber>> {
         self.by_user.get(user).map(Assignment::group)
@@ -207,6 +217,29 @@ endpoint = PJSIP/bob
         );
         assert_eq!(a.of("bob"), None);
         assert_eq!(a.of("alice"), Some(None));
+    }
+
+    #[test]
+    fn reset_goes_back_to_the_file() {
+        let file = file();
+        let mut a = Assignments::default();
+        a.set(&file, "alice", "*150").unwrap();
+        a.set(&file, "bob", "*105").unwrap();
+        assert_eq!(
+            a.reset(&file, "alice"),
+            Ok(Persist::Delete {
+                user: "alice".into()
+            })
+        );
+        assert_eq!(a.of("alice"), None);
+        let (config, _) = a.apply(&file);
+        assert_eq!(config.users["alice"].group.unwrap().to_string(), "*101");
+        assert_eq!(config.users["alice"].source, Source::File);
+        assert_eq!(config.users["bob"].source, Source::Runtime);
+        // A user without a runtime change: nothing to undo, still fine.
+        assert!(a.reset(&file, "alice").is_ok());
+        let e = a.reset(&file, "carol").unwrap_err();
+        assert!(e.contains("no user 'carol'"), "{e}");
     }
 
     #[test]

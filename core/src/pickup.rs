@@ -139,7 +139,7 @@ impl<R: RingingRegistry> Arbiter<R> {
                     // Answered or hung up a moment ago: the next one, if any.
                     self.unavailable(&claim);
                     if !go_on {
-                        self.stats.failed(Failure::NoCall);
+                        self.stats.failed(Some(group), Failure::NoCall);
                         return Err(failed(Failure::NoCall));
                     }
                     claim = self.next(&group).map_err(failed)?;

@@ -1,8 +1,12 @@
-//! Counters for `grouppickup show stats`: lock-free, cheap enough for the
-//! pickup path.
+//! Counters for `grouppickup show stats` (totals, lock-free) and for the
+//! metrics (per group, under a lock taken once per pickup attempt, never
+//! for a ringing leg): cheap enough for the pickup path.
 
+use super::number::GroupNumber;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Why a pickup attempt did not connect; the names are the values of the
@@ -20,6 +24,18 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// Every reason, in the order of [`GroupCounts::failures`].
+    pub const ALL: [Failure; 4] = [
+        Failure::NoCall,
+        Failure::Invalid,
+        Failure::Denied,
+        Failure::Failed,
+    ];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Failure::NoCall => "NOCALL",
@@ -45,6 +61,25 @@ pub struct Stats {
     invalid: AtomicU64,
     denied: AtomicU64,
     failed: AtomicU64,
+    /// Per group; `None` for attempts that named no group (INVALID, or a
+    /// call another server asked for by a token that no longer holds).
+    by_group: Mutex<BTreeMap<Option<GroupNumber>, GroupCounts>>,
+}
+
+/// What happened in one group since load.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupCounts {
+    pub pickups: u64,
+    /// The ring time of the calls picked up, summed.
+    pub ring_ms_total: u64,
+    /// Failed attempts, by [`Failure::ALL`]'s order.
+    pub failures: [u64; 4],
+}
+
+impl GroupCounts {
+    pub fn failed(&self, why: Failure) -> u64 {
+        self.failures[why.index()]
+    }
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -63,13 +98,17 @@ impl Stats {
         self.calls_tracked.fetch_add(1, Relaxed);
     }
 
-    pub fn picked(&self, rang_for: Duration) {
+    pub fn picked(&self, group: GroupNumber, rang_for: Duration) {
+        let ms = rang_for.as_millis() as u64;
         self.pickups.fetch_add(1, Relaxed);
-        self.ring_ms_total
-            .fetch_add(rang_for.as_millis() as u64, Relaxed);
+        self.ring_ms_total.fetch_add(ms, Relaxed);
+        self.in_group(Some(group), |c| {
+            c.pickups += 1;
+            c.ring_ms_total += ms;
+        });
     }
 
-    pub fn failed(&self, why: Failure) {
+    pub fn failed(&self, group: Option<GroupNumber>, why: Failure) {
         let counter = match why {
             Failure::NoCall => &self.nocall,
             Failure::Invalid => &self.invalid,
@@ -77,6 +116,19 @@ impl Stats {
             Failure::Failed => &self.failed,
         };
         counter.fetch_add(1, Relaxed);
+        self.in_group(group, |c| c.failures[why.index()] += 1);
+    }
+
+    fn in_group(&self, group: Option<GroupNumber>, count: impl FnOnce(&mut GroupCounts)) {
+        let mut by_group = self.by_group.lock().unwrap_or_else(|e| e.into_inner());
+        count(by_group.entry(group).or_default());
+    }
+
+    /// The counts of every group that has had a pickup attempt, in group
+    /// order; attempts that named no group first, under `None`.
+    pub fn by_group(&self) -> Vec<(Option<GroupNumber>, GroupCounts)> {
+        let by_group = self.by_group.lock().unwrap_or_else(|e| e.into_inner());
+        by_group.iter().map(|(g, c)| (*g, *c)).collect()
     }
 
     pub fn snapshot(&self) -> StatsSnapshot {
@@ -88,6 +140,58 @@ impl Stats {
             invalid: self.invalid.load(Relaxed),
             denied: self.denied.load(Relaxed),
             failed: self.failed.load(Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(text: &str) -> GroupNumber {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn counts_are_kept_per_group_and_in_total() {
+        let stats = Stats::default();
+        stats.picked(n("*101"), Duration::from_millis(1500));
+        stats.picked(n("*101"), Duration::from_millis(500));
+        stats.picked(n("*102"), Duration::from_millis(250));
+        stats.failed(Some(n("*101")), Failure::NoCall);
+        stats.failed(Some(n("*102")), Failure::Denied);
+        stats.failed(Some(n("*102")), Failure::Denied);
+        stats.failed(None, Failure::Invalid);
+
+        let by_group = stats.by_group();
+        let groups: Vec<Option<GroupNumber>> = by_group.iter().map(|(g, _)| *g).collect();
+        assert_eq!(groups, [None, Some(n("*101")), Some(n("*102"))]);
+        let (_, nowhere) = by_group[0];
+        assert_eq!(nowhere.failed(Failure::Invalid), 1);
+        assert_eq!(nowhere.pickups, 0);
+        let (_, sales) = by_group[1];
+        assert_eq!((sales.pickups, sales.ring_ms_total), (2, 2000));
+        assert_eq!(sales.failures, [1, 0, 0, 0]);
+        let (_, support) = by_group[2];
+        assert_eq!((support.pickups, support.ring_ms_total), (1, 250));
+        assert_eq!(support.failed(Failure::Denied), 2);
+        assert_eq!(support.failed(Failure::NoCall), 0);
+
+        // The totals add the groups up.
+        let total = stats.snapshot();
+        assert_eq!((total.pickups, total.ring_ms_total), (3, 2250));
+        assert_eq!(
+            (total.nocall, total.invalid, total.denied, total.failed),
+            (1, 1, 2, 0)
+        );
+    }
+
+    #[test]
+    fn reasons_index_their_own_counter() {
+        for (i, why) in Failure::ALL.into_iter().enumerate() {
+            let mut counts = GroupCounts::default();
+            counts.failures[i] = 7;
+            assert_eq!(counts.failed(why), 7, "{why}");
         }
     }
 }

@@ -1,5 +1,5 @@
-//! The AMI actions GroupPickupShow, GroupPickupSetUser and
-//! GroupPickupClearUser, and the events GroupPickup and GroupPickupFailed.
+//! The AMI actions GroupPickupShow, GroupPickupSetUser,
+//! GroupPickupClearUser and GroupPickupResetUser, and the events GroupPickup and GroupPickupFailed.
 //! The actions are declared once, in [`ACTIONS`] (name and permission
 //! classes); the shim registers them from it at load, and Asterisk checks a
 //! request's write class before it gets here.
@@ -39,6 +39,11 @@ static ACTIONS: &[Action] = &[
         name: c"GroupPickupClearUser",
         classes: &[Class::GP_AMI_CLASS_CONFIG],
         run: clear_user,
+    },
+    Action {
+        name: c"GroupPickupResetUser",
+        classes: &[Class::GP_AMI_CLASS_CONFIG],
+        run: reset_user,
     },
 ];
 
@@ -101,6 +106,13 @@ fn clear_user(module: &Module, session: &Session<'_>, user: &str, _group: &str) 
     answer(
         session,
         require("User", user).and_then(|_| assignments::clear(module, user)),
+    )
+}
+
+fn reset_user(module: &Module, session: &Session<'_>, user: &str, _group: &str) {
+    answer(
+        session,
+        require("User", user).and_then(|_| assignments::reset(module, user)),
     )
 }
 

@@ -1,24 +1,19 @@
-//! Runtime group assignments in Asterisk's database: read at load, written
-//! by `set user` / `clear user` (CLI and AMI).
+//! Runtime group assignments in Asterisk's database: read at load and at
+//! reload, written by `set user` / `clear user` and deleted by `reset user`
+//! (CLI and AMI).
 
 use super::host::{db, events};
 use super::log;
 use super::module::Module;
 use grouppickup_core::assignments::{Assignments, Persist};
+use grouppickup_core::config::Config;
 
 /// The AstDB family the assignments live in (key = user).
 pub const DB_FAMILY: &str = "grouppickup";
 
 /// Puts the stored assignments in force; reports those that cannot be.
 pub fn load(module: &Module) {
-    let mut entries: Vec<(String, String)> = Vec::new();
-    db::read(DB_FAMILY, |key, value| {
-        entries.push((key.to_string(), value.to_string()))
-    });
-    let (assignments, mut problems) = Assignments::from_db(
-        &format!("AstDB /{DB_FAMILY}"),
-        entries.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    );
+    let (assignments, mut problems) = read();
     let count = assignments.len();
     problems.extend(module.arbiter.replace_assignments(assignments));
     report(&problems);
@@ -27,6 +22,26 @@ pub fn load(module: &Module) {
             "grouppickup: {count} runtime group assignment(s) from the AstDB"
         ));
     }
+}
+
+/// `module reload`: the new file, with the AstDB read again (an entry
+/// deleted with `database del` is gone), both in force at once.
+pub fn reload(module: &Module, file: Config) {
+    let (assignments, mut problems) = read();
+    problems.extend(module.arbiter.replace_sources(file, assignments));
+    report(&problems);
+}
+
+/// The AstDB's entries; those that cannot be read are reported.
+fn read() -> (Assignments, Vec<String>) {
+    let mut entries: Vec<(String, String)> = Vec::new();
+    db::read(DB_FAMILY, |key, value| {
+        entries.push((key.to_string(), value.to_string()))
+    });
+    Assignments::from_db(
+        &format!("AstDB /{DB_FAMILY}"),
+        entries.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    )
 }
 
 pub fn report(problems: &[String]) {
@@ -80,6 +95,28 @@ fn share(module: &Module, persist: &Persist) {
             Persist::Delete { user } => cluster.assign(user, None),
         }
     }
+}
+
+/// `reset user`: back on the file's `group =` at once, the AstDB entry gone.
+pub fn reset(module: &Module, user: &str) -> Result<String, String> {
+    let persist = module.arbiter.reset_user(user)?;
+    share(module, &persist);
+    store(&persist)?;
+    // Back in the file's group: a call ringing at the user is filed there.
+    events::replay();
+    module.lamps_refresh();
+    let message = match module
+        .arbiter
+        .config()
+        .users
+        .get(user)
+        .and_then(|u| u.group)
+    {
+        Some(n) => format!("{user} is back in group {n}, as the configuration file says"),
+        None => format!("{user} is back in no group, as the configuration file says"),
+    };
+    log::verbose(&format!("grouppickup: {message}"));
+    Ok(format!("{message}\n"))
 }
 
 /// Writes a change to the AstDB. The change is already in force; a failure

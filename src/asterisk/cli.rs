@@ -143,6 +143,17 @@ static COMMANDS: &[Command] = &[
         args: &[Arg::User],
         run: |m, a| assignments::clear(m, a[0]),
     },
+    Command {
+        words: c"grouppickup reset user",
+        summary: c"Put a user back in its group call pickup group from grouppickup.conf",
+        usage: lines!(
+            "Usage: grouppickup reset user <user>\n",
+            "       Undoes set user and clear user for <user>: the group = of grouppickup.conf\n",
+            "       is in force again at once, and the user's AstDB entry is deleted.\n",
+        ),
+        args: &[Arg::User],
+        run: |m, a| assignments::reset(m, a[0]),
+    },
 ];
 
 /// How many commands there are.

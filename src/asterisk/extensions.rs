@@ -99,6 +99,16 @@ pub fn update(mut old: Registered, config: &Config) -> Registered {
     registered
 }
 
+/// Reports the group numbers that are someone else's extensions in the
+/// context now (after Asterisk's start, when extensions.conf is loaded).
+pub fn check(registered: &Registered, config: &Config) {
+    if registered.context.is_empty() {
+        return;
+    }
+    let collisions = tidy_numbers(&registered.context, config, registered);
+    report_collisions(&collisions, &registered.context);
+}
+
 pub fn unregister(registered: Registered) {
     if registered.context.is_empty() {
         return;

@@ -7,7 +7,8 @@
 //!
 //! The modules that call into Asterisk are left out of the unit-test build
 //! (a test executable cannot link against symbols only Asterisk provides);
-//! what Asterisk's names mean (`channels`, `patterns`, `ami_texts`) is plain
+//! what Asterisk's names mean (`channels`, `patterns`, `ami_texts`,
+//! `metrics_text`) is plain
 //! Rust and tested with `cargo test --lib`.
 
 // In the unit-test build the parts below are not called by anything.
@@ -15,6 +16,7 @@
 
 pub mod ami_texts;
 pub mod channels;
+pub mod metrics_text;
 pub mod patterns;
 
 #[cfg(not(test))]
@@ -43,6 +45,8 @@ pub mod host;
 pub mod lamps;
 #[cfg(not(test))]
 pub mod log;
+#[cfg(not(test))]
+pub mod metrics;
 #[cfg(not(test))]
 pub mod module;
 #[cfg(not(test))]

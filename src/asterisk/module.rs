@@ -143,7 +143,7 @@ pub fn reload() -> i32 {
     let mut registered = module.extensions.lock().unwrap_or_else(|e| e.into_inner());
     *registered = extensions::update(std::mem::take(&mut *registered), &config);
     let cluster = config.cluster.clone();
-    assignments::report(&module.arbiter.replace_config(config));
+    assignments::reload(&module, config);
     module.follow_cluster(cluster.as_ref());
     // Legs that started ringing while their user was in no group are filed
     // now if the new configuration puts the user in one.
@@ -153,6 +153,16 @@ pub fn reload() -> i32 {
     memory_trim();
     log::verbose("grouppickup: configuration reloaded");
     0
+}
+
+/// Asterisk has finished starting: extensions.conf's extensions, loaded
+/// after this module, are in the context now; group numbers that are real
+/// extensions are reported.
+pub fn booted() {
+    if let Some(module) = get() {
+        let registered = module.extensions.lock().unwrap_or_else(|e| e.into_inner());
+        extensions::check(&registered, &module.arbiter.config());
+    }
 }
 
 pub fn unload() {

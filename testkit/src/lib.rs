@@ -24,8 +24,8 @@ pub mod uac;
 
 pub use ami::{ami_header, Ami};
 pub use pbx::{
-    fault_injection_module_path, memcheck, module_path, slow, tail, ChannelRow, NodeSpec, Pbx,
-    PbxSpec, Phone, OFFICE_WITH_ALICE, REPO,
+    fault_injection_module_path, memcheck, module_path, modules_conf, slow, tail, ChannelRow,
+    NodeSpec, Pbx, PbxSpec, Phone, OFFICE_WITH_ALICE, REPO,
 };
 pub use ports::{free_port, free_tcp_port};
 pub use sip::sip_header;

@@ -12,7 +12,7 @@ use super::functions::Function;
 use super::text::{from_c, from_c_array, give, take_back};
 use super::{AmiAction, CliCommand, CliOutcome, FromC, Lamp};
 use crate::asterisk::guard::{fault_point, guard};
-use crate::asterisk::{ami, app, cli, events, functions, lamps, module};
+use crate::asterisk::{ami, app, cli, events, functions, lamps, metrics, module};
 use std::ffi::{c_char, c_int};
 
 #[no_mangle]
@@ -28,6 +28,11 @@ pub extern "C" fn gp_rs_reload() -> c_int {
 #[no_mangle]
 pub extern "C" fn gp_rs_unload() {
     guard("unload", (), module::unload)
+}
+
+#[no_mangle]
+pub extern "C" fn gp_rs_booted() {
+    guard("boot", (), module::booted)
 }
 
 /// # Safety
@@ -236,8 +241,15 @@ pub unsafe extern "C" fn gp_rs_ami(
     }
 }
 
+/// The module's part of the metrics page (Prometheus text format), for
+/// the shim to append; give it back with [`gp_rs_free`].
+#[no_mangle]
+pub extern "C" fn gp_rs_metrics() -> *mut c_char {
+    guard("metrics", std::ptr::null_mut(), || give(&metrics::page()))
+}
+
 /// # Safety
-/// `text` was returned by [`gp_rs_cli`] or [`gp_rs_cli_complete`] and is
+/// `text` was returned by [`gp_rs_cli`], [`gp_rs_metrics`] or [`gp_rs_cli_complete`] and is
 /// freed once.
 #[no_mangle]
 pub unsafe extern "C" fn gp_rs_free(text: *mut c_char) {

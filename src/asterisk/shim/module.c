@@ -45,6 +45,8 @@ static int unload_module(void)
 #ifdef GP_BENCH
 	gp_bench_unload();
 #endif
+	gp_metrics_unload();
+	gp_boot_unload();
 	gp_cli_unload();
 	gp_ami_unload();
 	gp_functions_unload();
@@ -71,6 +73,8 @@ static int load_module(void)
 		|| gp_functions_load()
 		|| gp_ami_load()
 		|| gp_cli_load()
+		|| gp_boot_load()
+		|| gp_metrics_load()
 #ifdef GP_BENCH
 		|| gp_bench_load()
 #endif
@@ -91,6 +95,11 @@ AST_MODULE_INFO(ASTERISK_GPL_KEY, AST_MODFLAG_LOAD_ORDER, "Group Call Pickup",
 	.load = load_module,
 	.unload = unload_module,
 	.reload = reload_module,
-	.load_pri = AST_MODPRI_DEFAULT,
-	.optional_modules = "pbx_config",
+	/* Before pbx_config, as res_parking: the context of the group numbers
+	 * exists when pbx_config checks the includes of extensions.conf, so
+	 * "include => grouppickup" is not reported as a nonexistent context. */
+	.load_pri = AST_MODPRI_DEVSTATE_PROVIDER,
+	/* Started first when it is to be loaded at all, so the metrics can be
+	 * registered there; never required (metrics.c looks it up). */
+	.optional_modules = "res_prometheus",
 );

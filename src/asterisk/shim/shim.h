@@ -33,6 +33,10 @@ void gp_devstate_unload(void);
 int gp_events_load(void);
 void gp_events_unload(void);
 
+/* boot.c: the end of Asterisk's start, when the dialplan is complete. */
+int gp_boot_load(void);
+void gp_boot_unload(void);
+
 /* channel.c: the GroupPickup application. */
 int gp_channel_load(void);
 void gp_channel_unload(void);
@@ -44,6 +48,10 @@ void gp_functions_unload(void);
 /* ami.c: the AMI actions. */
 int gp_ami_load(void);
 void gp_ami_unload(void);
+
+/* metrics.c: the metrics callback of res_prometheus, when it is loaded. */
+int gp_metrics_load(void);
+void gp_metrics_unload(void);
 
 /* cli.c: the CLI commands. */
 int gp_cli_load(void);
