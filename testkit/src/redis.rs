@@ -135,6 +135,48 @@ impl Drop for Server {
     }
 }
 
+/// What `ROLE` says on one server, on one line.
+pub fn role(port: u16) -> String {
+    Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "ROLE"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// The port of master `name`, as the sentinel on `sentinel` sees it.
+pub fn master_port(sentinel: u16, name: &str) -> Option<u16> {
+    let out = Command::new("redis-cli")
+        .args([
+            "-p",
+            &sentinel.to_string(),
+            "SENTINEL",
+            "get-master-addr-by-name",
+            name,
+        ])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Whether one of `servers` is a replica in sync with the master on
+/// `master` (a sentinel promotes no replica that never caught up).
+pub fn replica_in_sync(servers: &[Server], master: u16) -> bool {
+    servers
+        .iter()
+        .any(|r| role(r.port).starts_with(&format!("slave 127.0.0.1 {master} connected")))
+}
+
 /// Threads of this process now.
 pub fn threads() -> usize {
     std::fs::read_dir("/proc/self/task").unwrap().count()
