@@ -5,7 +5,7 @@
 //! erin's on pbx-b (both in group *101); bob is on pbx-b and dave on pbx-c.
 //! A test may add phones to each server (more callers and pickers).
 
-use crate::pbx::{NodeSpec, Pbx, PbxSpec};
+use crate::pbx::{NodeSpec, Pbx, PbxSpec, OFFICE_WITH_ALICE};
 use crate::ports::free_port;
 use crate::redis::{master_port, Server};
 
@@ -13,20 +13,8 @@ pub const NODES: [&str; 3] = ["pbx-a", "pbx-b", "pbx-c"];
 /// The master name the sentinels watch.
 pub const SENTINEL_MASTER: &str = "grouppickup";
 
-pub const OFFICE: &str = "\
-[general]
-context = grouppickup
-
-[office]
-type = range
-start = *100
-end = *199
-
-[alice]
-type = user
-endpoint = PJSIP/alice
-group = *101
-
+/// The smallest office, with erin in alice's group and bob in none.
+const OFFICE_MORE: &str = "
 [erin]
 type = user
 endpoint = PJSIP/erin
@@ -102,7 +90,7 @@ impl Office {
                 for (j, peer) in NODES.iter().enumerate().filter(|(j, _)| *j != i) {
                     node.pjsip += &node.trunk(peer, ports[j], "grouppickup-peers");
                 }
-                let conf = format!("{OFFICE}\n[cluster]\n{registry}");
+                let conf = format!("{OFFICE_WITH_ALICE}{OFFICE_MORE}\n[cluster]\n{registry}");
                 let mut phones = own[i].clone();
                 phones.extend(spec.extra_phones[i].iter().map(String::as_str));
                 Pbx::start_node(PbxSpec::new(&phones, &conf, DIALPLAN), node)
