@@ -236,18 +236,20 @@ impl Sipp {
             .next()
     }
 
-    /// When (since the epoch) this caller sent its first INVITE and when its
-    /// final response came, from the trace's time stamps; for the time a
-    /// picker waited for its answer.
+    /// When (as a time of day) this caller sent its first INVITE and when
+    /// its final response came, from the trace's time stamps; for the time
+    /// a picker waited for its answer.
     pub fn invite_and_final_at(&self) -> Option<(Duration, Duration)> {
-        // SIPp heads each traced message with the date, the time and the
-        // time since the epoch ("2026-12-02\t06:06:42.123456\t1796191602.123456").
+        // SIPp heads each traced message with its date and time of day
+        // ("2026-12-02 06:06:42.123456").
         let stamp = |m: &str| -> Option<Duration> {
-            let head = m.lines().next()?;
-            head.split_whitespace()
-                .filter_map(|w| w.parse::<f64>().ok())
-                .find(|t| *t > 1e9)
-                .map(Duration::from_secs_f64)
+            let time = m.lines().next()?.split_whitespace().nth(1)?;
+            let mut parts = time.split(':');
+            let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+            let secs = h.parse::<f64>().ok()? * 3600.0
+                + m.parse::<f64>().ok()? * 60.0
+                + s.parse::<f64>().ok()?;
+            Some(Duration::from_secs_f64(secs))
         };
         let messages = self.messages();
         let mut parts = messages.split("----------------------------------------------- ");
