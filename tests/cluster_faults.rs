@@ -18,6 +18,7 @@ use grouppickup_testkit as support;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use support::cluster::{Office, OfficeSpec, NODES};
+use support::redis::{connections_to, threads_of};
 use support::{Pbx, Sipp};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -206,4 +207,158 @@ fn k_calls_and_twice_as_many_pickers_on_three_servers_connect_k_different_caller
             t.not_started
         );
     }
+}
+
+/// Waits until `pbx` says it is connected to the registry.
+fn wait_connected(pbx: &Pbx) {
+    pbx.wait_for("the cluster connected", WAIT, |p| {
+        p.try_cli("grouppickup show cluster")
+            .ok()
+            .filter(|s| s.contains("State:") && s.contains("connected") && !s.contains("degraded"))
+    });
+}
+
+#[test]
+fn unload_with_the_registry_frozen_returns_within_a_second_and_leaves_nothing_behind() {
+    let office = office(false);
+    let a = office.a();
+    let pid = a.pid().expect("pbx-a runs");
+    let redis_port = office.redis[0].port;
+    // A call rings all along (its channel thread counts in every number):
+    // the module publishes it when loaded, while the registry answers.
+    let _alice = a.ringing_phone("alice", 1);
+    let _caller = a.call("caller1", "2001");
+    a.wait_ringing(1);
+    a.cli("module unload app_grouppickup.so");
+    // Asterisk's own threads settle (a taskprocessor of the module's
+    // subscriptions goes a moment after the unload).
+    std::thread::sleep(Duration::from_millis(500));
+    let threads_before = threads_of(&pid.to_string());
+    assert_eq!(
+        connections_to(pid, redis_port),
+        0,
+        "unloaded, yet connected"
+    );
+    a.cli("module load app_grouppickup.so");
+    wait_connected(a);
+    let loaded = (
+        threads_of(&pid.to_string()),
+        connections_to(pid, redis_port),
+    );
+    assert!(loaded.1 > 0, "loaded, yet no connection to the registry");
+
+    office.b().wait_ringing(1);
+    office.redis[0].freeze();
+    // Its worker finds the registry gone and a reconnection waiting.
+    a.wait_log("registry cannot be reached");
+    let t = Instant::now();
+    a.cli("module unload app_grouppickup.so");
+    let took = t.elapsed();
+    // Threads go a moment after the CLI has its answer (Asterisk's own
+    // taskprocessors of the module's subscriptions).
+    let mut threads_after = threads_of(&pid.to_string());
+    while threads_after != threads_before && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+        threads_after = threads_of(&pid.to_string());
+    }
+    let settled = t.elapsed();
+    let left = connections_to(pid, redis_port);
+    println!(
+        "unload with the registry frozen: the CLI returned after {took:?}; threads {threads_before} before load, {} loaded, {threads_after} {settled:?} after unload; registry connections {} loaded, {left} after unload",
+        loaded.0, loaded.1
+    );
+    assert!(took < Duration::from_secs(1), "unload took {took:?}");
+    assert_eq!(left, 0, "a connection to the registry is left");
+    assert_eq!(threads_after, threads_before, "threads left behind");
+
+    office.redis[0].thaw();
+    a.cli("module load app_grouppickup.so");
+    wait_connected(a);
+    assert!(a
+        .cli("module show like app_grouppickup")
+        .contains("app_grouppickup.so"));
+}
+
+/// The callers in `show ringing`'s rows, oldest first.
+fn ringing_callers(show: &str) -> Vec<String> {
+    show.lines()
+        .filter(|l| l.contains(GROUP))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.starts_with("<caller"))
+                .map(|w| w.trim_matches(['<', '>']).to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_frozen_registry_leaves_local_pickups_alone_and_the_calls_are_published_again() {
+    let office = office(false);
+    let (a, b, c) = (office.a(), office.b(), office.c());
+    let _alice = a.ringing_phone("alice", 3);
+    let _erin = b.ringing_phone("erin", 1);
+    // Ringing before the freeze, oldest first: caller1 and caller3 on pbx-a.
+    let _first = a.call("caller1", "2001");
+    a.wait_ringing(1);
+    let _second = a.call("caller3", "2001");
+    c.wait_ringing(2);
+    let (warned, recovered) = ("registry cannot be reached", "registry is reached again");
+
+    let frozen = Instant::now();
+    office.redis[0].freeze();
+    // A picker on pbx-a at once: the registry does not answer, the call
+    // ringing on pbx-a is picked up by pbx-a alone.
+    let mut picker = a.race(&picker(0), GROUP);
+    assert!(picker.finish_picker("picker on pbx-a"));
+    assert_eq!(picker.final_response(), Some(200), "the local pickup");
+    let (sent, answered) = picker.invite_and_final_at().expect("time stamps");
+    let waited = answered.saturating_sub(sent);
+    let picked = a.pickups();
+    assert!(
+        picked
+            .last()
+            .is_some_and(|(p, caller)| p.starts_with("PJSIP/pick0-") && caller == "caller1"),
+        "{picked:?}"
+    );
+    // Calls that start ringing while the registry is frozen: on pbx-b
+    // (erin) and then on pbx-a.
+    let _third = b.call("caller2", "2005");
+    b.wait_for("erin's phone ringing", WAIT, |p| {
+        (p.ringing_channels("erin") == 1).then_some(())
+    });
+    let _fourth = a.call("caller4", "2001");
+    a.wait_for("2 calls at alice's phone", WAIT, |p| {
+        (p.ringing_channels("alice") == 2).then_some(())
+    });
+    let frozen_for = Duration::from_secs(3).saturating_sub(frozen.elapsed());
+    std::thread::sleep(frozen_for);
+    office.redis[0].thaw();
+    let thawed = Instant::now();
+    let order = vec!["caller3", "caller2", "caller4"];
+    let shown = c.wait_for("the calls published again", WAIT, |p| {
+        let show = p.try_cli("grouppickup show ringing").ok()?;
+        (ringing_callers(&show) == order).then_some(show)
+    });
+    let again = thawed.elapsed();
+    for (pbx, name) in [(a, "pbx-a"), (b, "pbx-b")] {
+        pbx.wait_log(recovered);
+        let log = pbx.log();
+        assert_eq!(
+            (log.matches(warned).count(), log.matches(recovered).count()),
+            (1, 1),
+            "{name}: one warning when degraded, one when recovered:\n{}",
+            support::tail(&log, 30)
+        );
+    }
+    println!(
+        "registry frozen 3 s: the picker on pbx-a waited {waited:?} for its answer and got caller1; after SIGCONT pbx-c showed the 3 calls still ringing in their ring order after {again:?}:\n{shown}"
+    );
+    assert!(
+        waited < Duration::from_millis(300),
+        "the picker waited {waited:?}"
+    );
+    assert!(
+        again < Duration::from_secs(5),
+        "published again after {again:?}"
+    );
 }

@@ -179,14 +179,53 @@ pub fn replica_in_sync(servers: &[Server], master: u16) -> bool {
 
 /// Threads of this process now.
 pub fn threads() -> usize {
-    std::fs::read_dir("/proc/self/task").unwrap().count()
+    threads_of("self")
+}
+
+/// Threads of process `pid` ("self" for this one) now.
+pub fn threads_of(pid: &str) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// The inodes of the sockets process `pid` holds now.
+fn socket_inodes(pid: &str) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .filter_map(|l| {
+                    let l = l.to_string_lossy();
+                    Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Sockets this process holds now.
 pub fn sockets() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|l| l.to_string_lossy().starts_with("socket:"))
-        .count()
+    socket_inodes("self").len()
+}
+
+/// The TCP connections process `pid` holds to a server on `port` (from
+/// /proc/<pid>/net/tcp and tcp6, matched by inode with its descriptors).
+pub fn connections_to(pid: u32, port: u16) -> usize {
+    let pid = pid.to_string();
+    let mine = socket_inodes(&pid);
+    let remote = format!(":{port:04X}");
+    ["tcp", "tcp6"]
+        .iter()
+        .filter_map(|t| std::fs::read_to_string(format!("/proc/{pid}/net/{t}")).ok())
+        .map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    f.len() > 9 && f[2].ends_with(&remote) && mine.iter().any(|i| i == f[9])
+                })
+                .count()
+        })
+        .sum()
 }
