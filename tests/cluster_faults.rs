@@ -16,9 +16,9 @@
 use grouppickup_testkit as support;
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
-use support::cluster::{Office, OfficeSpec, NODES};
-use support::redis::{connections_to, threads_of};
+use std::time::{Duration, Instant, SystemTime};
+use support::cluster::{Office, OfficeSpec, NODES, SENTINEL_MASTER};
+use support::redis::{connections_to, master_port, replica_in_sync, threads_of};
 use support::{Pbx, Sipp};
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -360,5 +360,111 @@ fn a_frozen_registry_leaves_local_pickups_alone_and_the_calls_are_published_agai
     assert!(
         again < Duration::from_secs(5),
         "published again after {again:?}"
+    );
+}
+
+/// Now, as a time of day (UTC, as SIPp's trace and Asterisk's log write it).
+fn time_of_day() -> Duration {
+    let since = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    Duration::from_secs_f64(since.as_secs_f64() % 86_400.0)
+}
+
+/// Pickups on pbx-a made for pickers on pbx-b, by caller, since `skip`.
+fn taken_for_b(office: &Office, skip: usize) -> Vec<String> {
+    office
+        .a()
+        .pickups()
+        .into_iter()
+        .skip(skip)
+        .filter(|(p, _)| p.starts_with("pbx-b (through "))
+        .map(|(_, caller)| caller)
+        .collect()
+}
+
+#[test]
+fn pickups_resume_within_three_seconds_after_the_sentinel_master_is_killed() {
+    let kills = env_count("GP_FAILOVER_KILLS", 1);
+    let mut office = office(true);
+    let callers = ["caller1", "caller3", "caller4"];
+    // pick1 and pick4 are on pbx-b.
+    let pickers_on_b = [picker(1), picker(4)];
+    let mut resumed: Vec<Duration> = Vec::new();
+    let mut attempts = 0;
+    for kill in 1..=kills {
+        let sentinel = office.sentinels[0].port;
+        office
+            .a()
+            .wait_for("a replica in sync", Duration::from_secs(30), |_| {
+                master_port(sentinel, SENTINEL_MASTER)
+                    .is_some_and(|m| replica_in_sync(&office.redis, m))
+                    .then_some(())
+            });
+        let mut phones = vec![office.a().ringing_phone("alice", 3)];
+        for caller in callers {
+            phones.push(office.a().call(caller, "2001"));
+        }
+        office.b().wait_ringing(3);
+        let skip = office.a().pickups().len();
+        // One pickup across servers before the kill.
+        let mut first = office.b().race(&pickers_on_b[0], GROUP);
+        assert!(first.finish_picker("picker before the kill"));
+        assert_eq!(
+            taken_for_b(&office, skip).len(),
+            1,
+            "kill {kill}: before it"
+        );
+
+        let killed_at = time_of_day();
+        office.master().kill();
+        let killed = Instant::now();
+        let mut resumed_after = None;
+        while taken_for_b(&office, skip).len() < callers.len() {
+            assert!(
+                killed.elapsed() < Duration::from_secs(60),
+                "kill {kill}: only {:?} picked a minute after the kill",
+                taken_for_b(&office, skip)
+            );
+            let before = taken_for_b(&office, skip).len();
+            let mut p = office.b().race(&pickers_on_b[attempts % 2], GROUP);
+            attempts += 1;
+            if !p.finish_picker(&format!("kill {kill}: picker")) {
+                continue;
+            }
+            let connected = taken_for_b(&office, skip).len() > before;
+            if connected && resumed_after.is_none() {
+                let (_, answered) = p.invite_and_final_at().expect("time stamps");
+                resumed_after = Some(answered.saturating_sub(killed_at));
+            }
+            if !connected {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        for p in &mut phones {
+            finish(p, &format!("kill {kill}"));
+        }
+        let mut taken = taken_for_b(&office, skip);
+        taken.sort();
+        assert_eq!(taken, callers, "kill {kill}: each call picked once");
+        let took = resumed_after.expect("a pickup after the kill");
+        println!("kill {kill}: a picker on pbx-b was connected to a call on pbx-a {took:?} after the kill");
+        resumed.push(took);
+        office.wait_everywhere(0);
+        // The killed server comes back, as a replica of the new master.
+        let master = master_port(sentinel, SENTINEL_MASTER);
+        for r in office.redis.iter_mut().filter(|r| r.pid() == 0) {
+            *r = support::redis::Server::redis(master, "");
+        }
+    }
+    let worst = resumed.iter().max().copied().unwrap_or_default();
+    println!(
+        "{kills} kill(s) of the Sentinel master: pickups resumed after {:?} (at most {worst:?}); {} calls picked, none twice ({attempts} pickers after the kills)",
+        resumed,
+        3 * kills
+    );
+    assert!(
+        worst < Duration::from_secs(3),
+        "pickups resumed after {worst:?}"
     );
 }
