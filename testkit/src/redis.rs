@@ -177,6 +177,32 @@ pub fn replica_in_sync(servers: &[Server], master: u16) -> bool {
         .any(|r| role(r.port).starts_with(&format!("slave 127.0.0.1 {master} connected")))
 }
 
+/// Whether the sentinel on `sentinel` knows a replica of master `name`
+/// that is up and whose link to the master is ok: the one it can promote.
+/// (A sentinel finds a new replica only by asking the master, every ten
+/// seconds; a kill before that leaves it nothing to promote.)
+pub fn sentinel_has_synced_replica(sentinel: u16, name: &str) -> bool {
+    let Ok(out) = Command::new("redis-cli")
+        .args(["-p", &sentinel.to_string(), "SENTINEL", "replicas", name])
+        .output()
+    else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    // One key and value a line, replica after replica, each from "name".
+    lines.split(|l| *l == "name").any(|replica| {
+        let value = |key: &str| {
+            replica
+                .iter()
+                .position(|l| *l == key)
+                .and_then(|i| replica.get(i + 1))
+                .copied()
+        };
+        value("flags") == Some("slave") && value("master-link-status") == Some("ok")
+    })
+}
+
 /// Threads of this process now.
 pub fn threads() -> usize {
     threads_of("self")
