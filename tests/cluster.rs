@@ -1,95 +1,15 @@
 //! Pickup across servers, in real Asterisks with real SIP phones and a real
-//! Redis: three servers pbx-a, pbx-b and pbx-c (own directories, own
-//! systemname, PJSIP trunks between them), one redis-server on a free
-//! loopback port. alice's phone is on pbx-a, erin's on pbx-b; bob picks up
-//! from pbx-b, dave from pbx-c.
+//! Redis: the office of testkit's `cluster`, three servers pbx-a, pbx-b and
+//! pbx-c and one redis-server. alice's phone is on pbx-a, erin's on pbx-b;
+//! bob picks up from pbx-b, dave from pbx-c.
 
 use grouppickup_testkit as support;
 
 use std::time::{Duration, Instant};
-use support::redis::Server;
-use support::{ami_header, Ami, NodeSpec, Pbx, PbxSpec, Phone, Sipp, SippSpec};
+use support::cluster::Office;
+use support::{ami_header, Ami, Pbx, Phone, Sipp, SippSpec};
 
 const WAIT: Duration = Duration::from_secs(30);
-const NODES: [&str; 3] = ["pbx-a", "pbx-b", "pbx-c"];
-
-const OFFICE: &str = "\
-[general]
-context = grouppickup
-
-[office]
-type = range
-start = *100
-end = *199
-
-[alice]
-type = user
-endpoint = PJSIP/alice
-group = *101
-
-[erin]
-type = user
-endpoint = PJSIP/erin
-group = *101
-
-[bob]
-type = user
-endpoint = PJSIP/bob
-";
-
-struct Office {
-    _redis: Server,
-    pbx: Vec<Pbx>,
-}
-
-impl Office {
-    fn start() -> Office {
-        let redis = Server::redis(None, "");
-        let ports: Vec<u16> = NODES.iter().map(|_| support::free_port()).collect();
-        let phones = [
-            vec!["alice", "caller1"],
-            vec!["bob", "erin", "caller2"],
-            vec!["dave"],
-        ];
-        let pbx = NODES
-            .iter()
-            .enumerate()
-            .map(|(i, name)| {
-                let mut node = NodeSpec {
-                    system_name: name.to_string(),
-                    sip_port: ports[i],
-                    pjsip: String::new(),
-                };
-                for (j, peer) in NODES.iter().enumerate().filter(|(j, _)| *j != i) {
-                    node.pjsip += &node.trunk(peer, ports[j], "grouppickup-peers");
-                }
-                let conf = format!("{OFFICE}\n[cluster]\nredis = {}\n", redis.url());
-                let dialplan = "exten => 2001,1,Dial(PJSIP/alice,60)\n\
-                                exten => 2005,1,Dial(PJSIP/erin,60)\n";
-                Pbx::start_node(PbxSpec::new(&phones[i], &conf, dialplan), node)
-            })
-            .collect();
-        Office { _redis: redis, pbx }
-    }
-
-    fn a(&self) -> &Pbx {
-        &self.pbx[0]
-    }
-
-    fn b(&self) -> &Pbx {
-        &self.pbx[1]
-    }
-
-    fn c(&self) -> &Pbx {
-        &self.pbx[2]
-    }
-
-    /// Every server sees `n` calls in `show ringing` within 1 s (after the
-    /// wait for the first one's own index).
-    fn wait_everywhere(&self, n: usize) -> Vec<String> {
-        self.pbx.iter().map(|p| p.wait_ringing(n)).collect()
-    }
-}
 
 fn assert_answered_elsewhere(phone: &Sipp) {
     let reasons = phone.cancel_reasons();

@@ -83,7 +83,7 @@ fn wait_ringing(pbx: &Pbx, n: usize) -> String {
 
 /// Starts a round's phones with `start` and waits until `n` calls ring.
 /// When they do not within 30 s, one of the phones most likely could not
-/// bind its port (see `finish_picker`) and never took part: every channel is
+/// bind its port (see `Sipp::finish_picker`) and never took part: every channel is
 /// hung up and the round is set up again, up to three times. Returns the
 /// phones, in the order `start` gave them, and when they were started.
 fn ring_round(pbx: &Pbx, n: usize, start: impl Fn() -> Vec<Sipp>) -> (Vec<Sipp>, Instant) {
@@ -126,47 +126,6 @@ fn answered_invite(sipp: &Sipp) -> bool {
                     l.starts_with("cseq:") && l.ends_with("invite")
                 })
         })
-}
-
-/// A picker that races: dials `8*101`, takes a 200 or a 403.
-fn racer(pbx: &Pbx, name: &str) -> Sipp {
-    Sipp::start(SippSpec {
-        scenario: "uac_race.xml",
-        phone: pbx.phone(name),
-        remote: Some((pbx.sip_port, "8*101")),
-        calls: 1,
-        hold_ms: 0,
-    })
-}
-
-/// The final response a UAC got to its INVITE.
-fn final_response(sipp: &Sipp) -> Option<u16> {
-    sipp.messages()
-        .split("----------------------------------------------- ")
-        .filter(|m| m.contains("message received"))
-        .filter_map(|m| {
-            let status = m.lines().find(|l| l.starts_with("SIP/2.0 "))?;
-            let is_invite = m.lines().any(|l| {
-                let l = l.to_ascii_lowercase();
-                l.starts_with("cseq:") && l.ends_with("invite")
-            });
-            let code: u16 = status.split_whitespace().nth(1)?.parse().ok()?;
-            (is_invite && code >= 200).then_some(code)
-        })
-        .next()
-}
-
-/// The module's "picked up" log lines so far: (picker channel, caller).
-fn pickups(pbx: &Pbx) -> Vec<(String, String)> {
-    pbx.log()
-        .lines()
-        .filter_map(|l| {
-            let rest = l.split("grouppickup: ").nth(1)?;
-            let (picker, rest) = rest.split_once(" picked up the call from ")?;
-            let caller = rest.split_whitespace().next()?;
-            Some((picker.to_string(), caller.to_string()))
-        })
-        .collect()
 }
 
 /// How far apart (ms) the GroupPickup applications of this round started,
@@ -233,33 +192,12 @@ fn finish(sipp: &mut Sipp, what: &str) {
     }
 }
 
-/// Waits for a racing picker. False when its SIPp could not even start:
-/// the harness picks free ports a moment before SIPp binds them, and on a
-/// shared machine another process can take one in between. Such a picker
-/// never dialed; the round goes on without it.
-fn finish_picker(sipp: &mut Sipp, what: &str) -> bool {
-    match sipp.wait(WAIT) {
-        Ok(()) => true,
-        Err(e)
-            if e.contains("Address already in use")
-                && !sipp.messages().contains("message sent") =>
-        {
-            eprintln!(
-                "{what} {}: SIPp could not bind its port and did not dial",
-                sipp.name
-            );
-            false
-        }
-        Err(e) => panic!("{what}: {e}\n--- messages:\n{}", tail(&sipp.messages(), 60)),
-    }
-}
-
 #[derive(Default)]
 struct Tally {
     rounds: usize,
     wins: usize,
     nocall: usize,
-    /// Pickers whose SIPp could not start (see `finish_picker`).
+    /// Pickers whose SIPp could not start (see `Sipp::finish_picker`).
     not_started: usize,
     /// Per round: how far apart the pickers' GroupPickup started (ms).
     spreads_ms: Vec<i64>,
@@ -294,23 +232,23 @@ fn one_call_many_pickers(pbx: &Pbx, n: usize) -> Tally {
         let (mut alice, mut caller) = (phones.next().unwrap(), phones.next().unwrap());
         let (statuses, picked, starts) = (
             pbx.statuses().len(),
-            pickups(pbx).len(),
+            pbx.pickups().len(),
             group_pickup_starts(pbx),
         );
 
-        let mut pickers: Vec<Sipp> = (0..n).map(|i| racer(pbx, &format!("p{i}"))).collect();
+        let mut pickers: Vec<Sipp> = (0..n).map(|i| pbx.race(&format!("p{i}"), "*101")).collect();
         let started = pickers.len();
-        pickers.retain_mut(|p| finish_picker(p, &format!("n={n} round {round}: picker")));
+        pickers.retain_mut(|p| p.finish_picker(&format!("n={n} round {round}: picker")));
         tally.not_started += started - pickers.len();
         let n = pickers.len();
         assert!(n > 0, "round {round}: no picker could start");
         finish(&mut caller, "caller");
         finish(&mut alice, "alice");
 
-        let finals: Vec<Option<u16>> = pickers.iter().map(final_response).collect();
+        let finals: Vec<Option<u16>> = pickers.iter().map(Sipp::final_response).collect();
         let winners: Vec<&Sipp> = pickers
             .iter()
-            .filter(|p| final_response(p) == Some(200))
+            .filter(|p| p.final_response() == Some(200))
             .collect();
         let losers = finals.iter().filter(|f| **f == Some(403)).count();
         assert_eq!(
@@ -320,7 +258,7 @@ fn one_call_many_pickers(pbx: &Pbx, n: usize) -> Tally {
         );
         let new_statuses = pbx.wait_statuses(statuses + n - 1)[statuses..].to_vec();
         assert_eq!(new_statuses, vec!["NOCALL"; n - 1], "n={n} round {round}");
-        let new_pickups = pickups(pbx)[picked..].to_vec();
+        let new_pickups = pbx.pickups()[picked..].to_vec();
         assert_eq!(new_pickups.len(), 1, "n={n} round {round}: {new_pickups:?}");
         assert!(
             new_pickups[0]
@@ -382,12 +320,14 @@ fn k_calls_and_twice_as_many_pickers() {
         let mut callers = callees.split_off(k);
         let (statuses, picked, starts) = (
             pbx.statuses().len(),
-            pickups(&pbx).len(),
+            pbx.pickups().len(),
             group_pickup_starts(&pbx),
         );
 
-        let mut pickers: Vec<Sipp> = (0..2 * k).map(|i| racer(&pbx, &format!("p{i}"))).collect();
-        pickers.retain_mut(|p| finish_picker(p, &format!("round {round}: picker")));
+        let mut pickers: Vec<Sipp> = (0..2 * k)
+            .map(|i| pbx.race(&format!("p{i}"), "*101"))
+            .collect();
+        pickers.retain_mut(|p| p.finish_picker(&format!("round {round}: picker")));
         tally.not_started += 2 * k - pickers.len();
         assert!(
             pickers.len() >= k,
@@ -397,14 +337,14 @@ fn k_calls_and_twice_as_many_pickers() {
             finish(c, &format!("round {round}: caller/callee"));
         }
 
-        let finals: Vec<Option<u16>> = pickers.iter().map(final_response).collect();
+        let finals: Vec<Option<u16>> = pickers.iter().map(Sipp::final_response).collect();
         let wins = finals.iter().filter(|f| **f == Some(200)).count();
         let refused = finals.iter().filter(|f| **f == Some(403)).count();
         let losers = pickers.len() - k;
         assert_eq!((wins, refused), (k, losers), "round {round}: {finals:?}");
         let new_statuses = pbx.wait_statuses(statuses + losers)[statuses..].to_vec();
         assert_eq!(new_statuses, vec!["NOCALL"; losers], "round {round}");
-        let new_pickups = pickups(&pbx)[picked..].to_vec();
+        let new_pickups = pbx.pickups()[picked..].to_vec();
         let callers_taken: BTreeSet<&str> = new_pickups.iter().map(|p| p.1.as_str()).collect();
         let pickers_connected: BTreeSet<&str> = new_pickups.iter().map(|p| p.0.as_str()).collect();
         assert_eq!(
@@ -479,9 +419,9 @@ fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> A
         let offset = from_ms + ((to_ms - from_ms) * round as i64) / (rounds.max(2) as i64 - 1);
         let at = Duration::from_millis((1500 + offset) as u64);
         sleep(at.saturating_sub(start.elapsed()));
-        let (statuses, picked) = (pbx.statuses().len(), pickups(pbx).len());
-        let mut picker = racer(pbx, "p0");
-        let dialed = finish_picker(&mut picker, &format!("round {round}: picker"));
+        let (statuses, picked) = (pbx.statuses().len(), pbx.pickups().len());
+        let mut picker = pbx.race("p0", "*101");
+        let dialed = picker.finish_picker(&format!("round {round}: picker"));
         finish(&mut alice, &format!("round {round}: alice"));
         finish(&mut caller, &format!("round {round}: caller"));
         if !dialed {
@@ -490,7 +430,7 @@ fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> A
             continue;
         }
 
-        let new_pickups = pickups(pbx)[picked..].to_vec();
+        let new_pickups = pbx.pickups()[picked..].to_vec();
         let new_statuses = pbx.statuses()[statuses..].to_vec();
         let alice_cancelled = !alice.received("CANCEL").is_empty();
         let alice_answered = answered_invite(&alice);
@@ -513,7 +453,7 @@ fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> A
                 context()
             );
         };
-        match final_response(&picker) {
+        match picker.final_response() {
             Some(200) if new_pickups.is_empty() => {
                 // The picker was answered once it held the call, then found
                 // the callee had answered first: NOCALL, and the PBX hangs
@@ -618,10 +558,10 @@ fn caller_hangs_up_during_a_pickup() {
             .expect("the caller's channel");
         let statuses = pbx.statuses().len();
         let delay = Duration::from_millis((900 * round / rounds.max(2).saturating_sub(1)) as u64);
-        let mut picker = racer(&pbx, "p0");
+        let mut picker = pbx.race("p0", "*101");
         sleep(delay);
         pbx.cli(&format!("channel request hangup {caller_channel}"));
-        let dialed = finish_picker(&mut picker, &format!("round {round}: picker"));
+        let dialed = picker.finish_picker(&format!("round {round}: picker"));
         finish(&mut caller, &format!("round {round}: caller"));
         finish(&mut alice, &format!("round {round}: alice"));
         if !dialed {
@@ -631,7 +571,7 @@ fn caller_hangs_up_during_a_pickup() {
         }
 
         let new_statuses = pbx.statuses()[statuses..].to_vec();
-        match final_response(&picker) {
+        match picker.final_response() {
             Some(403) => {
                 assert_eq!(new_statuses.len(), 1, "round {round}");
                 assert!(
@@ -695,8 +635,8 @@ fn caller_cancels_during_a_pickup() {
         let (mut alice, mut caller) = call_ringing_at_alice(&pbx, "uac_cancel.xml");
         let delay = 300 + 800 * round / rounds.saturating_sub(1).max(1);
         sleep(Duration::from_millis(delay as u64));
-        let mut picker = racer(&pbx, "p0");
-        let dialed = finish_picker(&mut picker, &format!("round {round}: picker"));
+        let mut picker = pbx.race("p0", "*101");
+        let dialed = picker.finish_picker(&format!("round {round}: picker"));
         finish(&mut caller, &format!("round {round}: caller"));
         finish(&mut alice, &format!("round {round}: alice"));
         assert!(
@@ -708,7 +648,7 @@ fn caller_cancels_during_a_pickup() {
             assert_alive_and_clean(&pbx);
             continue;
         }
-        match (final_response(&caller), final_response(&picker)) {
+        match (caller.final_response(), picker.final_response()) {
             (Some(487), Some(403)) => cancel_won += 1,
             (Some(487), Some(200)) => answered_then_gone += 1,
             (Some(200), Some(200)) => pickup_won += 1,
@@ -745,7 +685,7 @@ fn picker_cancels_during_a_pickup() {
     let mut outcomes: std::collections::BTreeMap<&str, usize> = Default::default();
     for round in 0..rounds {
         let (mut alice, mut caller) = call_ringing_at_alice(&pbx, "uac_call.xml");
-        let (picked, p0_apps) = (pickups(&pbx).len(), p0_group_pickups(&pbx));
+        let (picked, p0_apps) = (pbx.pickups().len(), p0_group_pickups(&pbx));
         let after = Duration::from_micros((1500 * round / rounds.saturating_sub(1).max(1)) as u64);
         let p0 = uac::dial_and_cancel(pbx.sip_port, "p0", "8*101", after);
         // The outcome is settled once p0's channel is gone: the call is then
@@ -775,7 +715,7 @@ fn picker_cancels_during_a_pickup() {
         *outcomes.entry(outcome).or_default() += 1;
         let winner = if p0_picked {
             pbx.wait_for("p0's pickup in the log", WAIT, |p| {
-                (pickups(p).len() > picked).then_some(())
+                (p.pickups().len() > picked).then_some(())
             });
             "p0"
         } else {
@@ -786,13 +726,13 @@ fn picker_cancels_during_a_pickup() {
             let (name, second) = ["p1", "p2", "p3"]
                 .into_iter()
                 .find_map(|name| {
-                    let mut p = racer(&pbx, name);
-                    finish_picker(&mut p, &format!("round {round}: second picker"))
+                    let mut p = pbx.race(name, "*101");
+                    p.finish_picker(&format!("round {round}: second picker"))
                         .then_some((name, p))
                 })
                 .unwrap_or_else(|| panic!("round {round}: no second picker could start"));
             assert_eq!(
-                final_response(&second),
+                second.final_response(),
                 Some(200),
                 "{}",
                 context("the call was lost to the second picker")
@@ -801,7 +741,7 @@ fn picker_cancels_during_a_pickup() {
         };
         finish(&mut caller, &format!("round {round}: caller"));
         finish(&mut alice, &format!("round {round}: alice"));
-        let new_pickups = pickups(&pbx)[picked..].to_vec();
+        let new_pickups = pbx.pickups()[picked..].to_vec();
         assert!(
             new_pickups.len() == 1
                 && new_pickups[0].0.starts_with(&format!("PJSIP/{winner}-"))

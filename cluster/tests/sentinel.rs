@@ -7,46 +7,13 @@ mod support;
 
 use grouppickup_cluster::Claimed;
 use grouppickup_core::cluster_config::RegistryAddress;
+use grouppickup_testkit::redis::{master_port, replica_in_sync, role};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use support::{call, wait_until, Member, Server};
 
 fn g(s: &str) -> grouppickup_core::number::GroupNumber {
     s.parse().unwrap()
-}
-
-/// What `ROLE` says on one server, on one line.
-fn role(port: u16) -> String {
-    std::process::Command::new("redis-cli")
-        .args(["-p", &port.to_string(), "ROLE"])
-        .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
-}
-
-/// The master's port, as the sentinels see it.
-fn master_port(sentinel: u16) -> Option<u16> {
-    let out = std::process::Command::new("redis-cli")
-        .args([
-            "-p",
-            &sentinel.to_string(),
-            "SENTINEL",
-            "get-master-addr-by-name",
-            "gp",
-        ])
-        .output()
-        .ok()?;
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .nth(1)?
-        .trim()
-        .parse()
-        .ok()
 }
 
 #[test]
@@ -81,12 +48,7 @@ fn claims_resume_after_the_master_is_killed_and_nothing_is_claimed_twice() {
         // before the next failure (a sentinel promotes no replica that
         // never caught up).
         wait_until("a replica in sync", Duration::from_secs(20), || {
-            let Some(master) = master_port(sentinels[0].port) else {
-                return false;
-            };
-            redis
-                .iter()
-                .any(|r| role(r.port).starts_with(&format!("slave 127.0.0.1 {master} connected")))
+            master_port(sentinels[0].port, "gp").is_some_and(|m| replica_in_sync(&redis, m))
         });
         // Calls ringing on a before the kill.
         let ringing: Vec<u64> = (0..3).map(|i| next_id + i).collect();
@@ -97,7 +59,7 @@ fn claims_resume_after_the_master_is_killed_and_nothing_is_claimed_twice() {
         wait_until("b sees them", Duration::from_secs(10), || {
             b.cluster.remote_count(&g("*101")) >= ringing.len()
         });
-        let master = master_port(sentinels[0].port).expect("a master");
+        let master = master_port(sentinels[0].port, "gp").expect("a master");
         let victim = redis
             .iter_mut()
             .find(|r| r.port == master)
@@ -122,7 +84,7 @@ fn claims_resume_after_the_master_is_killed_and_nothing_is_claimed_twice() {
             panic!(
                 "claims did not resume after kill {}: sentinel says master {:?}; servers {roles:?}; b: {:?}, events {:?}",
                 kill + 1,
-                master_port(sentinels[0].port),
+                master_port(sentinels[0].port, "gp"),
                 b.cluster.status(),
                 b.events()
             );
@@ -144,7 +106,7 @@ fn claims_resume_after_the_master_is_killed_and_nothing_is_claimed_twice() {
         }
         // The killed server comes back as a replica of the new master.
         let port = victim.port;
-        *victim = Server::redis(master_port(sentinels[0].port), "");
+        *victim = Server::redis(master_port(sentinels[0].port, "gp"), "");
         let _ = port;
         println!("kill {}: first claim {:?} after the kill", kill + 1, took);
     }

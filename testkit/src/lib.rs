@@ -11,9 +11,11 @@
 //! - `measure`: CPU time, memory and log lines of a running Asterisk
 //! - `bigconf`: a generated grouppickup.conf at benchmark scale
 //! - `redis`: Redis servers and sentinels for the cluster
+//! - `cluster`: three Asterisks sharing one registry, the cluster's office
 
 pub mod ami;
 pub mod bigconf;
+pub mod cluster;
 pub mod measure;
 pub mod pbx;
 pub mod ports;

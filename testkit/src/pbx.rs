@@ -654,6 +654,21 @@ impl Pbx {
         )
     }
 
+    /// The module's "picked up" log lines so far: (picker, caller). A call
+    /// taken for another server's picker reads `pbx-b (through PJSIP/…)`
+    /// here, where it rang.
+    pub fn pickups(&self) -> Vec<(String, String)> {
+        self.log()
+            .lines()
+            .filter_map(|l| {
+                let rest = l.split("grouppickup: ").nth(1)?;
+                let (picker, rest) = rest.split_once(" picked up the call from ")?;
+                let caller = rest.split_whitespace().next()?;
+                Some((picker.to_string(), caller.to_string()))
+            })
+            .collect()
+    }
+
     /// A desk phone that rings until cancelled, for `calls` calls.
     pub fn ringing_phone(&self, name: &str, calls: u32) -> Sipp {
         Sipp::start(SippSpec {
@@ -719,6 +734,12 @@ impl Pbx {
     /// extension, which logs GROUPPICKUP_STATUS).
     pub fn pick_refused(&self, from: &str, number: &str) -> Sipp {
         self.dial("uac_refused.xml", from, &format!("8{number}"), 0)
+    }
+
+    /// A picker that races: dials `8<number>` not knowing whether it will
+    /// win, and takes either a 200 (then stays on 1.5 s) or a 403.
+    pub fn race(&self, from: &str, number: &str) -> Sipp {
+        self.dial("uac_race.xml", from, &format!("8{number}"), 0)
     }
 
     fn dial(&self, scenario: &str, from: &str, number: &str, hold_ms: u32) -> Sipp {

@@ -170,16 +170,123 @@ impl Drop for Server {
     }
 }
 
+/// What `ROLE` says on one server, on one line.
+pub fn role(port: u16) -> String {
+    Command::new("redis-cli")
+        .args(["-p", &port.to_string(), "ROLE"])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default()
+}
+
+/// The port of master `name`, as the sentinel on `sentinel` sees it.
+pub fn master_port(sentinel: u16, name: &str) -> Option<u16> {
+    let out = Command::new("redis-cli")
+        .args([
+            "-p",
+            &sentinel.to_string(),
+            "SENTINEL",
+            "get-master-addr-by-name",
+            name,
+        ])
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .nth(1)?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Whether one of `servers` is a replica in sync with the master on
+/// `master` (a sentinel promotes no replica that never caught up).
+pub fn replica_in_sync(servers: &[Server], master: u16) -> bool {
+    servers
+        .iter()
+        .any(|r| role(r.port).starts_with(&format!("slave 127.0.0.1 {master} connected")))
+}
+
+/// Whether the sentinel on `sentinel` knows a replica of master `name`
+/// that is up and whose link to the master is ok: the one it can promote.
+/// (A sentinel finds a new replica only by asking the master, every ten
+/// seconds; a kill before that leaves it nothing to promote.)
+pub fn sentinel_has_synced_replica(sentinel: u16, name: &str) -> bool {
+    let Ok(out) = Command::new("redis-cli")
+        .args(["-p", &sentinel.to_string(), "SENTINEL", "replicas", name])
+        .output()
+    else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    // One key and value a line, replica after replica, each from "name".
+    lines.split(|l| *l == "name").any(|replica| {
+        let value = |key: &str| {
+            replica
+                .iter()
+                .position(|l| *l == key)
+                .and_then(|i| replica.get(i + 1))
+                .copied()
+        };
+        value("flags") == Some("slave") && value("master-link-status") == Some("ok")
+    })
+}
+
 /// Threads of this process now.
 pub fn threads() -> usize {
-    std::fs::read_dir("/proc/self/task").unwrap().count()
+    threads_of("self")
+}
+
+/// Threads of process `pid` ("self" for this one) now.
+pub fn threads_of(pid: &str) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// The inodes of the sockets process `pid` holds now.
+fn socket_inodes(pid: &str) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .map(|d| {
+            d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                .filter_map(|l| {
+                    let l = l.to_string_lossy();
+                    Some(l.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Sockets this process holds now.
 pub fn sockets() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-        .filter(|l| l.to_string_lossy().starts_with("socket:"))
-        .count()
+    socket_inodes("self").len()
+}
+
+/// The TCP connections process `pid` holds to a server on `port` (from
+/// /proc/<pid>/net/tcp and tcp6, matched by inode with its descriptors).
+pub fn connections_to(pid: u32, port: u16) -> usize {
+    let pid = pid.to_string();
+    let mine = socket_inodes(&pid);
+    let remote = format!(":{port:04X}");
+    ["tcp", "tcp6"]
+        .iter()
+        .filter_map(|t| std::fs::read_to_string(format!("/proc/{pid}/net/{t}")).ok())
+        .map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    f.len() > 9 && f[2].ends_with(&remote) && mine.iter().any(|i| i == f[9])
+                })
+                .count()
+        })
+        .sum()
 }

@@ -219,6 +219,80 @@ impl Sipp {
         (get("SuccessfulCall(C)"), get("FailedCall(C)"))
     }
 
+    /// The final response this phone got to its INVITE, as a caller.
+    pub fn final_response(&self) -> Option<u16> {
+        self.messages()
+            .split("----------------------------------------------- ")
+            .filter(|m| m.contains("message received"))
+            .filter_map(|m| {
+                let status = m.lines().find(|l| l.starts_with("SIP/2.0 "))?;
+                let is_invite = m.lines().any(|l| {
+                    let l = l.to_ascii_lowercase();
+                    l.starts_with("cseq:") && l.ends_with("invite")
+                });
+                let code: u16 = status.split_whitespace().nth(1)?.parse().ok()?;
+                (is_invite && code >= 200).then_some(code)
+            })
+            .next()
+    }
+
+    /// When (as a time of day) this caller sent its first INVITE and when
+    /// its final response came, from the trace's time stamps; for the time
+    /// a picker waited for its answer.
+    pub fn invite_and_final_at(&self) -> Option<(Duration, Duration)> {
+        // SIPp heads each traced message with its date and time of day
+        // ("2026-12-02 06:06:42.123456").
+        let stamp = |m: &str| -> Option<Duration> {
+            let time = m.lines().next()?.split_whitespace().nth(1)?;
+            let mut parts = time.split(':');
+            let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+            let secs = h.parse::<f64>().ok()? * 3600.0
+                + m.parse::<f64>().ok()? * 60.0
+                + s.parse::<f64>().ok()?;
+            Some(Duration::from_secs_f64(secs))
+        };
+        let messages = self.messages();
+        let mut parts = messages.split("----------------------------------------------- ");
+        let sent = parts
+            .clone()
+            .find(|m| m.contains("message sent") && m.contains("\nINVITE "))
+            .and_then(stamp)?;
+        let answered = parts
+            .find(|m| {
+                m.contains("message received")
+                    && m.lines().any(|l| {
+                        l.split_whitespace()
+                            .nth(1)
+                            .and_then(|c| c.parse::<u16>().ok())
+                            .is_some_and(|c| l.starts_with("SIP/2.0 ") && c >= 200)
+                    })
+            })
+            .and_then(stamp)?;
+        Some((sent, answered))
+    }
+
+    /// Waits for a racing picker. False when its SIPp could not even start:
+    /// the harness picks free ports a moment before SIPp binds them, and on
+    /// a shared machine another process can take one in between. Such a
+    /// picker never dialed; the round goes on without it. Any other failure
+    /// fails the test, saying `what`.
+    pub fn finish_picker(&mut self, what: &str) -> bool {
+        match self.wait(Duration::from_secs(60)) {
+            Ok(()) => true,
+            Err(e)
+                if e.contains("Address already in use")
+                    && !self.messages().contains("message sent") =>
+            {
+                eprintln!(
+                    "{what} {}: SIPp could not bind its port and did not dial",
+                    self.name
+                );
+                false
+            }
+            Err(e) => panic!("{what}: {e}\n--- messages:\n{}", tail(&self.messages(), 60)),
+        }
+    }
+
     /// The SIP requests of a method SIPp received, each as its full text,
     /// one per transaction: a busy Asterisk may retransmit a request before
     /// the phone's answer reaches it, and a retransmission (the same Via
