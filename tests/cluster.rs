@@ -189,3 +189,27 @@ fn a_made_up_or_replayed_token_gets_nothing_and_is_logged() {
     );
     office.a().wait_ringing(1);
 }
+
+#[test]
+fn load_and_unload_in_a_cluster_leave_the_module_cleanly_unloadable() {
+    // The worker thread is made so that no thread of Asterisk's keeps the
+    // module mapped: every dlclose of it succeeds.
+    let redis = support::redis::Server::redis(None, "");
+    let conf = format!(
+        "{}\n[cluster]\nnode = pbx-a\nredis = {}\n",
+        support::OFFICE_WITH_ALICE,
+        redis.url()
+    );
+    let pbx = Pbx::start(support::PbxSpec::new(&["alice"], &conf, ""));
+    for _ in 0..3 {
+        // Long enough for the worker to be at work.
+        std::thread::sleep(Duration::from_millis(500));
+        assert!(pbx
+            .cli("module unload app_grouppickup.so")
+            .contains("Unloaded"));
+        assert!(pbx.cli("module load app_grouppickup.so").contains("Loaded"));
+    }
+    let log = pbx.log();
+    let failures: Vec<&str> = log.lines().filter(|l| l.contains("dlclose")).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -23,7 +23,6 @@ use std::collections::{HashMap, VecDeque};
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 /// The longest a channel thread waits on the registry.
@@ -152,7 +151,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 pub struct Cluster {
     shared: Arc<Shared>,
-    worker: Mutex<Option<JoinHandle<()>>>,
+    worker: Mutex<Option<crate::thread::Joinable>>,
 }
 
 impl Cluster {
@@ -179,10 +178,7 @@ impl Cluster {
             events: Box::new(events),
         });
         let worker_shared = shared.clone();
-        let worker = std::thread::Builder::new()
-            .name("grouppickup-cluster".into())
-            .spawn(move || Worker::new(worker_shared).run())
-            .ok();
+        let worker = crate::thread::spawn(move || Worker::new(worker_shared).run());
         Cluster {
             shared,
             worker: Mutex::new(worker),
@@ -199,7 +195,7 @@ impl Cluster {
         self.shared.stop.store(true, Ordering::SeqCst);
         self.shared.wake.notify_all();
         if let Some(worker) = lock(&self.worker).take() {
-            let _ = worker.join();
+            worker.join();
         }
         *lock(&self.shared.claims) = None;
     }

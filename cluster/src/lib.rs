@@ -15,6 +15,7 @@ mod keys;
 mod record;
 mod scripts;
 mod shared;
+mod thread;
 
 pub use cluster::{
     Claimed, Cluster, Event, NodeStatus, Refused, RemoteCall, State, Status, Unavailable, BUDGET,
