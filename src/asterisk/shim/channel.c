@@ -80,8 +80,15 @@ void gp_channel_callerid(struct ast_channel *chan, char *name, size_t name_len, 
 
 int gp_channel_answer(struct ast_channel *chan)
 {
-	/* Nothing to do, and 0, for a channel that is up already. */
-	return ast_answer(chan);
+	/*
+	 * Nothing to do, and 0, for a channel that is up already. The raw
+	 * answer does not wait for the picker's first audio frame as
+	 * ast_answer() does (up to 500 ms; a phone that sends no media makes
+	 * it wait all of it): the picker is bridged to the caller right after,
+	 * and every millisecond here holds the module (no unload) and the
+	 * claim (the callee's phone rings on).
+	 */
+	return ast_raw_answer(chan);
 }
 
 void gp_channel_play(struct ast_channel *chan, const char *sound)
