@@ -10,6 +10,7 @@
 //! - `uac`: a SIP phone that cancels at an exact moment
 //! - `measure`: CPU time, memory and log lines of a running Asterisk
 //! - `bigconf`: a generated grouppickup.conf at benchmark scale
+//! - `traffic`: steady calls and pickups in ten groups, and who answered them
 
 pub mod ami;
 pub mod bigconf;
@@ -18,6 +19,7 @@ pub mod pbx;
 pub mod ports;
 pub mod sip;
 pub mod sipp;
+pub mod traffic;
 pub mod uac;
 
 pub use ami::{ami_header, Ami};
