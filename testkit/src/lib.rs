@@ -8,6 +8,7 @@
 //! - `ami`: the Asterisk Manager Interface client
 //! - `sip`: reading SIP headers
 //! - `uac`: a SIP phone that cancels at an exact moment
+//! - `uas`: a SIP desk phone that answers after ringing, whatever crosses it
 //! - `measure`: CPU time, memory and log lines of a running Asterisk
 //! - `bigconf`: a generated grouppickup.conf at benchmark scale
 //! - `traffic`: steady calls and pickups in ten groups, and who answered them
@@ -21,6 +22,7 @@ pub mod sip;
 pub mod sipp;
 pub mod traffic;
 pub mod uac;
+pub mod uas;
 
 pub use ami::{ami_header, Ami};
 pub use pbx::{
