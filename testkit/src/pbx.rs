@@ -756,7 +756,8 @@ impl Drop for Pbx {
         }
         // The asterisk binary that ran in the root may have left children
         // (none expected); the directory goes either way.
-        if std::env::var_os("GP_KEEP").is_none() {
+        // A failing run keeps Asterisk's directory (its logs).
+        if std::env::var_os("GP_KEEP").is_none() && !std::thread::panicking() {
             let _ = fs::remove_dir_all(self.host_path(&self.dir));
         }
     }
