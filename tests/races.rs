@@ -531,7 +531,7 @@ struct AnswerTally {
     not_started: usize,
 }
 
-/// (c) The callee answers (uas_answer.xml: 1.5 s after ringing) as a
+/// (c) The callee answers (testkit's uas.rs: 1.5 s after ringing) as a
 /// picker dials, the picker's moment sweeping from `from_ms` to `to_ms`
 /// around the answer over the rounds. At the end exactly one of them has
 /// the caller.
