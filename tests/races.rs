@@ -17,8 +17,13 @@
 //! whether it will win, so its scenario (uac_race.xml) takes either a 200
 //! or a 403.
 
-use grouppickup_testkit::{tail, uac, Pbx, PbxSpec, Phone, Sipp, SippSpec, OFFICE_WITH_ALICE};
+use grouppickup_testkit::uas::AnsweringPhone;
+use grouppickup_testkit::{
+    measure, tail, uac, Pbx, PbxSpec, Phone, Sipp, SippSpec, OFFICE_WITH_ALICE, REPO,
+};
+use std::cell::RefCell;
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -50,6 +55,79 @@ fn iterations() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3)
+}
+
+thread_local! {
+    /// Where the logs of the round under way go if it fails.
+    static ROUND_LOGS: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Keeps the logs of a failed round: Asterisk's, and those of every phone
+/// of the round (SIPp and testkit's phones keep theirs when a test fails),
+/// in target/race-failures/<scenario>-<round>/.
+struct RoundLogs<'a> {
+    pbx: &'a Pbx,
+    dir: PathBuf,
+}
+
+impl<'a> RoundLogs<'a> {
+    fn new(pbx: &'a Pbx, scenario: &str, round: usize) -> RoundLogs<'a> {
+        let dir = PathBuf::from(REPO)
+            .join("target/race-failures")
+            .join(format!("{scenario}-{round}"));
+        ROUND_LOGS.with(|n| *n.borrow_mut() = format!("target/race-failures/{scenario}-{round}/"));
+        RoundLogs { pbx, dir }
+    }
+}
+
+/// Said in every failure: where the round's logs are kept.
+fn logs_note() -> String {
+    ROUND_LOGS.with(|n| {
+        format!(
+            "(Asterisk's and the phones' logs of this round: {})",
+            n.borrow()
+        )
+    })
+}
+
+impl Drop for RoundLogs<'_> {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+        let _ = std::fs::create_dir_all(&self.dir);
+        for log in ["messages.log", "console.log"] {
+            let from = measure::host_path(self.pbx, &format!("log/{log}"));
+            let _ = std::fs::copy(from, self.dir.join(format!("asterisk-{log}")));
+        }
+        // The phones of this process that kept their logs: those of this
+        // round (the others removed theirs when they ended).
+        let mine = [
+            format!("grouppickup-sipp-{}-", std::process::id()),
+            format!("grouppickup-uas-{}-", std::process::id()),
+        ];
+        for entry in std::fs::read_dir(std::env::temp_dir())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if mine.iter().any(|m| name.starts_with(m)) {
+                let to = self.dir.join(&name);
+                let _ = std::fs::create_dir_all(&to);
+                for file in std::fs::read_dir(entry.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                {
+                    let _ = std::fs::copy(file.path(), to.join(file.file_name()));
+                }
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        eprintln!("logs of the failed round kept in {}", self.dir.display());
+    }
 }
 
 fn office() -> Pbx {
@@ -86,7 +164,7 @@ fn wait_ringing(pbx: &Pbx, n: usize) -> String {
 /// bind its port (see `Sipp::finish_picker`) and never took part: every channel is
 /// hung up and the round is set up again, up to three times. Returns the
 /// phones, in the order `start` gave them, and when they were started.
-fn ring_round(pbx: &Pbx, n: usize, start: impl Fn() -> Vec<Sipp>) -> (Vec<Sipp>, Instant) {
+fn ring_round<T>(pbx: &Pbx, n: usize, start: impl Fn() -> T) -> (T, Instant) {
     let want = format!("{n} call(s) ringing");
     for attempt in 1..=3 {
         let started = Instant::now();
@@ -106,26 +184,12 @@ fn ring_round(pbx: &Pbx, n: usize, start: impl Fn() -> Vec<Sipp>) -> (Vec<Sipp>,
         wait_ringing(pbx, 0);
     }
     panic!(
-        "{n} call(s) never rang in three attempts\n--- channels:\n{}\n--- log:\n{}",
+        "{n} call(s) never rang in three attempts {}\n--- channels:\n{}\n--- log:\n{}",
+        logs_note(),
         pbx.try_cli("core show channels concise")
             .unwrap_or_default(),
         tail(&pbx.log(), 40)
     );
-}
-
-/// Whether a phone answered the INVITE it received (a 200 with CSeq
-/// INVITE among the messages it sent).
-fn answered_invite(sipp: &Sipp) -> bool {
-    sipp.messages()
-        .split("----------------------------------------------- ")
-        .filter(|m| m.contains("message sent"))
-        .any(|m| {
-            m.lines().any(|l| l.starts_with("SIP/2.0 200"))
-                && m.lines().any(|l| {
-                    let l = l.to_ascii_lowercase();
-                    l.starts_with("cseq:") && l.ends_with("invite")
-                })
-        })
 }
 
 /// How far apart (ms) the GroupPickup applications of this round started,
@@ -188,7 +252,11 @@ fn assert_alive_and_clean(pbx: &Pbx) {
 
 fn finish(sipp: &mut Sipp, what: &str) {
     if let Err(e) = sipp.wait(WAIT) {
-        panic!("{what}: {e}\n--- messages:\n{}", tail(&sipp.messages(), 60));
+        panic!(
+            "{what}: {e} {}\n--- messages:\n{}",
+            logs_note(),
+            tail(&sipp.messages(), 60)
+        );
     }
 }
 
@@ -225,6 +293,7 @@ impl Tally {
 fn one_call_many_pickers(pbx: &Pbx, n: usize) -> Tally {
     let mut tally = Tally::default();
     for round in 0..iterations() {
+        let _logs = RoundLogs::new(pbx, &format!("a{n}"), round);
         let (phones, _) = ring_round(pbx, 1, || {
             vec![pbx.ringing_phone("alice", 1), pbx.call("caller1", "2001")]
         });
@@ -312,6 +381,7 @@ fn k_calls_and_twice_as_many_pickers() {
     let k = CALLEES.len();
     let mut tally = Tally::default();
     for round in 0..iterations() {
+        let _logs = RoundLogs::new(&pbx, "b", round);
         let (mut callees, _) = ring_round(&pbx, k, || {
             let mut phones: Vec<Sipp> = CALLEES.iter().map(|c| pbx.ringing_phone(c, 1)).collect();
             phones.extend((1..=k).map(|i| pbx.call(&format!("caller{i}"), &format!("200{i}"))));
@@ -397,32 +467,28 @@ struct AnswerTally {
     not_started: usize,
 }
 
-/// (c) The callee answers (uas_answer.xml: 1.5 s after ringing) as a
+/// (c) The callee answers (testkit's uas.rs: 1.5 s after ringing) as a
 /// picker dials, the picker's moment sweeping from `from_ms` to `to_ms`
 /// around the answer over the rounds. At the end exactly one of them has
 /// the caller.
 fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> AnswerTally {
     let mut tally = AnswerTally::default();
     for round in 0..rounds {
-        let (phones, start) = ring_round(pbx, 1, || {
-            let alice = Sipp::start(SippSpec {
-                scenario: "uas_answer.xml",
-                phone: pbx.phone("alice"),
-                remote: None,
-                calls: 1,
-                hold_ms: 0,
-            });
-            vec![alice, pbx.call("caller1", "2001")]
+        let _logs = RoundLogs::new(pbx, &format!("c{from_ms}"), round);
+        let ((mut alice, mut caller), start) = ring_round(pbx, 1, || {
+            let answer = Duration::from_millis(1500);
+            let alice = AnsweringPhone::start("alice", pbx.phone("alice").port, answer, answer);
+            (alice, pbx.call("caller1", "2001"))
         });
-        let mut phones = phones.into_iter();
-        let (mut alice, mut caller) = (phones.next().unwrap(), phones.next().unwrap());
         let offset = from_ms + ((to_ms - from_ms) * round as i64) / (rounds.max(2) as i64 - 1);
         let at = Duration::from_millis((1500 + offset) as u64);
         sleep(at.saturating_sub(start.elapsed()));
         let (statuses, picked) = (pbx.statuses().len(), pbx.pickups().len());
         let mut picker = pbx.race("p0", "*101");
         let dialed = picker.finish_picker(&format!("round {round}: picker"));
-        finish(&mut alice, &format!("round {round}: alice"));
+        if let Err(e) = alice.wait(WAIT) {
+            panic!("round {round}: {e} {}", logs_note());
+        }
         finish(&mut caller, &format!("round {round}: caller"));
         if !dialed {
             tally.not_started += 1;
@@ -433,12 +499,13 @@ fn callee_answers_sweep(pbx: &Pbx, rounds: usize, from_ms: i64, to_ms: i64) -> A
         let new_pickups = pbx.pickups()[picked..].to_vec();
         let new_statuses = pbx.statuses()[statuses..].to_vec();
         let alice_cancelled = !alice.received("CANCEL").is_empty();
-        let alice_answered = answered_invite(&alice);
+        let alice_answered = alice.answered();
         let alice_hung_up_by_pbx = alice.received("BYE");
         let context = || {
             format!(
-                "round {round} (picker at {offset:+} ms): pickups {new_pickups:?}, statuses {new_statuses:?}\n\
+                "round {round} (picker at {offset:+} ms): pickups {new_pickups:?}, statuses {new_statuses:?} {}\n\
                  --- alice:\n{}\n--- log:\n{}",
+                logs_note(),
                 alice.messages(),
                 tail(&pbx.log(), 15)
             )
@@ -549,6 +616,7 @@ fn caller_hangs_up_during_a_pickup() {
     let mut not_started = 0;
     let mut statuses_seen: std::collections::BTreeMap<String, usize> = Default::default();
     for round in 0..rounds {
+        let _logs = RoundLogs::new(&pbx, "d", round);
         let (mut alice, mut caller) = call_ringing_at_alice(&pbx, "uac_call_or_fail.xml");
         let caller_channel = pbx
             .channels()
@@ -632,29 +700,44 @@ fn caller_cancels_during_a_pickup() {
     let (mut cancel_won, mut pickup_won, mut answered_then_gone) = (0, 0, 0);
     let mut not_started = 0;
     for round in 0..rounds {
-        let (mut alice, mut caller) = call_ringing_at_alice(&pbx, "uac_cancel.xml");
+        let _logs = RoundLogs::new(&pbx, "e", round);
+        // The caller's phone (uac.rs: SIPp's CANCEL scenario aborted on an
+        // assertion of its own when the answer crossed the CANCEL) cancels a
+        // second after its first provisional response.
+        let ((mut alice, caller), _) = ring_round(&pbx, 1, || {
+            let port = pbx.sip_port;
+            let alice = pbx.ringing_phone("alice", 1);
+            let caller = std::thread::spawn(move || {
+                uac::dial_and_cancel(port, "caller1", "2001", Duration::from_secs(1))
+            });
+            (alice, caller)
+        });
         let delay = 300 + 800 * round / rounds.saturating_sub(1).max(1);
         sleep(Duration::from_millis(delay as u64));
         let mut picker = pbx.race("p0", "*101");
         let dialed = picker.finish_picker(&format!("round {round}: picker"));
-        finish(&mut caller, &format!("round {round}: caller"));
+        let caller = caller
+            .join()
+            .unwrap_or_else(|_| panic!("round {round}: the caller's phone failed {}", logs_note()));
         finish(&mut alice, &format!("round {round}: alice"));
         assert!(
             !alice.received("CANCEL").is_empty(),
-            "round {round}: alice's phone was not cancelled"
+            "round {round}: alice's phone was not cancelled {}",
+            logs_note()
         );
         if !dialed {
             not_started += 1;
             assert_alive_and_clean(&pbx);
             continue;
         }
-        match (caller.final_response(), picker.final_response()) {
-            (Some(487), Some(403)) => cancel_won += 1,
-            (Some(487), Some(200)) => answered_then_gone += 1,
-            (Some(200), Some(200)) => pickup_won += 1,
+        match (caller.final_code, picker.final_response()) {
+            (487, Some(403)) => cancel_won += 1,
+            (487, Some(200)) => answered_then_gone += 1,
+            (200, Some(200)) => pickup_won += 1,
             other => panic!(
-                "round {round}: caller and picker got {other:?}\n--- caller:\n{}\n--- picker:\n{}",
-                tail(&caller.messages(), 40),
+                "round {round}: caller and picker got {other:?} {}\n--- caller:\n{}\n--- picker:\n{}",
+                logs_note(),
+                tail(&caller.trace, 40),
                 tail(&picker.messages(), 40)
             ),
         }
@@ -684,6 +767,7 @@ fn picker_cancels_during_a_pickup() {
     let rounds = iterations();
     let mut outcomes: std::collections::BTreeMap<&str, usize> = Default::default();
     for round in 0..rounds {
+        let _logs = RoundLogs::new(&pbx, "f", round);
         let (mut alice, mut caller) = call_ringing_at_alice(&pbx, "uac_call.xml");
         let (picked, p0_apps) = (pbx.pickups().len(), p0_group_pickups(&pbx));
         let after = Duration::from_micros((1500 * round / rounds.saturating_sub(1).max(1)) as u64);

@@ -1,9 +1,11 @@
 //! The module's lifecycle with calls in the system, in a real Asterisk:
 //! reload while 100 calls ring, unload while calls ring and while a pickup
-//! is running, and load/unload cycles that must leave nothing behind.
+//! is running, unload under steady pickup traffic, and load/unload cycles
+//! that must leave nothing behind.
 
-use grouppickup_testkit::{Pbx, PbxSpec, OFFICE_WITH_ALICE};
-use std::time::Duration;
+use grouppickup_testkit::{LongRun, Pbx, PbxSpec, Sipp, SippSpec, OFFICE_WITH_ALICE};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
 
 const CONF: &str = OFFICE_WITH_ALICE;
 
@@ -31,11 +33,11 @@ fn tracked_and_real(pbx: &Pbx) -> (usize, usize) {
 /// How many of alice's legs ring once no more start ringing for 5 s (or
 /// all 100 do).
 fn settled_ringing(pbx: &Pbx) -> usize {
-    let mut last = (0, std::time::Instant::now());
+    let mut last = (0, Instant::now());
     pbx.wait_for("the ringing calls to settle", WAIT, |p| {
         let n = p.ringing_channels("alice");
         if n != last.0 {
-            last = (n, std::time::Instant::now());
+            last = (n, Instant::now());
         }
         (n == 100 || (n > 0 && last.1.elapsed() > Duration::from_secs(5))).then_some(n)
     })
@@ -201,6 +203,92 @@ fn unload_during_a_pickup_is_refused_cleanly_until_it_ends() {
             .then_some(())
     });
     assert!(pbx.cli("core show uptime").contains("System uptime"));
+}
+
+/// Pickups logged by the module so far.
+fn pickups_logged(pbx: &Pbx) -> usize {
+    pbx.log().matches("picked up the call from").count()
+}
+
+#[test]
+fn unload_under_steady_pickups_succeeds_and_load_finds_the_calls_again() {
+    let pbx = office(CONF);
+    // Alice's phone rings for every call; callers ring her 3 times a
+    // second and bob picks up twice a second (SIPp sends no media, so an
+    // answer that waits for the picker's first audio frame would hold the
+    // module half a second per pickup: busy all the time).
+    let _alice = Sipp::start_long(
+        SippSpec {
+            scenario: "bench_ring.xml",
+            phone: pbx.phone("alice"),
+            remote: None,
+            calls: 100_000,
+            hold_ms: 0,
+        },
+        LongRun::default(),
+    );
+    let stream = |scenario, phone, number, rate, hold_ms| {
+        Sipp::start_long(
+            SippSpec {
+                scenario,
+                phone: pbx.phone(phone),
+                remote: Some((pbx.sip_port, number)),
+                calls: 100_000,
+                hold_ms,
+            },
+            LongRun {
+                rate,
+                limit: 300,
+                extra: Vec::new(),
+            },
+        )
+    };
+    let mut callers = stream("uac_call.xml", "caller1", "2001", 3.0, 0);
+    sleep(Duration::from_secs(2));
+    let mut pickers = stream("uac_pick.xml", "bob", "*101", 2.0, 1000);
+    pbx.wait_for("pickups under way", WAIT, |p| {
+        (pickups_logged(p) >= 6).then_some(())
+    });
+
+    // Soft unloads, as an administrator would type them, until one succeeds.
+    let (refused, took) = pbx
+        .unload_module(Duration::from_secs(5))
+        .unwrap_or_else(|e| {
+            panic!(
+                "no soft unload succeeded under 2 pickups/s ({} pickups so far): {e}",
+                pickups_logged(&pbx)
+            )
+        });
+    let pickups_before_unload = pickups_logged(&pbx);
+    println!(
+        "unload under 2 pickups/s: succeeded after {:.2} s, {refused} attempt(s) refused, {pickups_before_unload} pickups so far",
+        took.as_secs_f64()
+    );
+    assert!(pickups_before_unload >= 6);
+
+    // The traffic stops (the calls ringing stay, their callers' phones just
+    // go quiet); the next load finds every call still ringing.
+    drop(pickers.wait(Duration::ZERO));
+    drop(callers.wait(Duration::ZERO));
+    let mut last = (usize::MAX, Instant::now());
+    let n = pbx.wait_for("the ringing calls to settle", WAIT, |p| {
+        let n = p.ringing_channels("alice");
+        if n != last.0 {
+            last = (n, Instant::now());
+        }
+        (last.1.elapsed() > Duration::from_secs(2)).then_some(n)
+    });
+    assert!(n > 0, "nothing rings at alice after the traffic");
+    let out = pbx.cli("module load app_grouppickup.so");
+    assert!(out.contains("Loaded app_grouppickup.so"), "{out}");
+    wait_tracked(&pbx, n);
+    println!("after the load: {n} calls ringing, {n} tracked");
+    let mut carol = pbx.pick("carol", "*101", 1000);
+    pbx.wait_bridged("caller1", "carol");
+    carol.wait(WAIT).unwrap();
+    wait_tracked(&pbx, n - 1);
+    pbx.cli("channel request hangup all");
+    wait_tracked(&pbx, 0);
 }
 
 #[test]

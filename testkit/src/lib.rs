@@ -8,10 +8,12 @@
 //! - `ami`: the Asterisk Manager Interface client
 //! - `sip`: reading SIP headers
 //! - `uac`: a SIP phone that cancels at an exact moment
+//! - `uas`: a SIP desk phone that answers after ringing, whatever crosses it
 //! - `measure`: CPU time, memory and log lines of a running Asterisk
 //! - `bigconf`: a generated grouppickup.conf at benchmark scale
 //! - `redis`: Redis servers and sentinels for the cluster
 //! - `cluster`: three Asterisks sharing one registry, the cluster's office
+//! - `traffic`: steady calls and pickups in ten groups, and who answered them
 
 pub mod ami;
 pub mod bigconf;
@@ -22,7 +24,9 @@ pub mod ports;
 pub mod redis;
 pub mod sip;
 pub mod sipp;
+pub mod traffic;
 pub mod uac;
+pub mod uas;
 
 pub use ami::{ami_header, Ami};
 pub use pbx::{

@@ -782,6 +782,31 @@ impl Pbx {
         self.launch();
     }
 
+    /// `module unload app_grouppickup.so`, as an administrator types it,
+    /// again every 100 ms while Asterisk refuses it (a pickup running), for
+    /// up to `within`: how many times it was refused and how long it took,
+    /// or Asterisk's last answer.
+    pub fn unload_module(&self, within: Duration) -> Result<(usize, Duration), String> {
+        let started = Instant::now();
+        let mut refused = 0;
+        loop {
+            let out = self
+                .try_cli("module unload app_grouppickup.so")
+                .unwrap_or_else(|e| e);
+            if out.contains("Unloaded app_grouppickup.so") {
+                return Ok((refused, started.elapsed()));
+            }
+            refused += 1;
+            if started.elapsed() > within {
+                return Err(format!(
+                    "{refused} unloads refused in {within:?}: {}",
+                    out.trim()
+                ));
+            }
+            sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn write_grouppickup_conf(&self, text: &str) {
         fs::write(
             self.host_path(&format!("{}/etc/grouppickup.conf", self.dir)),
@@ -803,7 +828,8 @@ impl Drop for Pbx {
         }
         // The asterisk binary that ran in the root may have left children
         // (none expected); the directory goes either way.
-        if std::env::var_os("GP_KEEP").is_none() {
+        // A failing run keeps Asterisk's directory (its logs).
+        if std::env::var_os("GP_KEEP").is_none() && !std::thread::panicking() {
             let _ = fs::remove_dir_all(self.host_path(&self.dir));
         }
     }

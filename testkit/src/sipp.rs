@@ -336,7 +336,9 @@ impl Drop for Sipp {
             let _ = child.kill();
             let _ = child.wait();
         }
-        if std::env::var_os("GP_KEEP").is_none() {
+        // A failing test keeps its phones' logs (tests/races.rs collects
+        // them).
+        if std::env::var_os("GP_KEEP").is_none() && !std::thread::panicking() {
             let _ = fs::remove_dir_all(&self.dir);
         }
     }

@@ -11,7 +11,7 @@
 //! phone does that no longer wants the call. Requests from Asterisk get a
 //! 200.
 
-use crate::sip::sip_header;
+use crate::sip::{contact_uri, sip_header};
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
@@ -139,12 +139,7 @@ impl Dialog {
     /// then, the first time, BYE.
     fn ack_answer(&mut self, answer: &str, bye: bool) {
         let to = sip_header(answer, "to").to_string();
-        let target = sip_header(answer, "contact")
-            .trim_start_matches('<')
-            .split(['>', ';'])
-            .next()
-            .unwrap_or("")
-            .to_string();
+        let target = contact_uri(answer).to_string();
         let mut send = |method: &str, cseq: u32, n: u32| {
             let branch = format!("{}-{n}", self.branch);
             let message = format!(

@@ -113,10 +113,29 @@ void gp_channel_callerid(struct ast_channel *chan, char *name, size_t name_len, 
 	ast_channel_unlock(chan);
 }
 
+/* How long the answered picker is watched for a hang-up before the pickup. */
+#define GP_ANSWER_SETTLE_MS 50
+
 int gp_channel_answer(struct ast_channel *chan)
 {
-	/* Nothing to do, and 0, for a channel that is up already. */
-	return ast_answer(chan);
+	/*
+	 * Nothing to do, and 0, for a channel that is up already. The raw
+	 * answer does not wait for the picker's first audio frame as
+	 * ast_answer() does (up to 500 ms; a phone that sends no media makes
+	 * it wait all of it): every millisecond here holds the module (no
+	 * unload) and the claim (the callee's phone rings on). A phone whose
+	 * CANCEL crossed the answer is still answered "successfully" by
+	 * chan_pjsip, and its hang-up reaches the channel a moment later:
+	 * taking the call for it would connect the caller to nobody. So the
+	 * picker is watched briefly (frames that matter are kept for later).
+	 */
+	if (ast_raw_answer(chan)) {
+		return -1;
+	}
+	if (ast_safe_sleep(chan, GP_ANSWER_SETTLE_MS) || ast_check_hangup_locked(chan)) {
+		return -1;
+	}
+	return 0;
 }
 
 void gp_channel_play(struct ast_channel *chan, const char *sound)

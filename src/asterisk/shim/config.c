@@ -62,6 +62,9 @@ int gp_config_read(const char *filename, gp_config_visitor visit, void *ctx)
 		}
 	}
 	ast_config_destroy(cfg);
+	/* Also after a file the module then refuses: the reload that refuses
+	 * it returns before the trim a loaded configuration gets. */
+	gp_memory_trim();
 	return GP_CONFIG_OK;
 }
 

@@ -104,6 +104,9 @@ void gp_events_replay(void)
 	}
 	ast_free(ringing);
 	ao2_ref(cache, -1);
+	/* The copy of the channel cache was as large as the system; a set or
+	 * clear of a user replays too, and trims nowhere else. */
+	gp_memory_trim();
 }
 
 int gp_events_load(void)
