@@ -11,6 +11,8 @@
 //! - `measure`: CPU time, memory and log lines of a running Asterisk
 //! - `bigconf`: a generated grouppickup.conf at benchmark scale
 //! - `redis`: Redis servers and sentinels for the cluster
+//! - `sustained`: sustained pickups over SIP and the check of what the
+//!   callers saw
 
 pub mod ami;
 pub mod bigconf;
@@ -20,6 +22,7 @@ pub mod ports;
 pub mod redis;
 pub mod sip;
 pub mod sipp;
+pub mod sustained;
 pub mod uac;
 
 pub use ami::{ami_header, Ami};
