@@ -66,31 +66,9 @@ fn main() {
     let mut callers = run.callers(&pbx, "caller");
     sleep(Duration::from_secs_f64(LEAD_S));
     let mut pickers = run.pickers(&pbx, "picker", 1000);
-    let deadline = Instant::now() + Duration::from_secs_f64(seconds + 120.0);
-    while pickers.running() && Instant::now() < deadline {
-        sleep(Duration::from_secs(5));
-        eprintln!(
-            "[bench] {:>3.0} s: {}",
-            started.elapsed().as_secs_f64(),
-            sustained::progress(&pbx)
-        );
-    }
-    let pickers_exit = if pickers.running() {
-        eprintln!("[bench] the pickers did not finish in time; stopping them");
-        None
-    } else {
-        pickers.exit_code()
-    };
-    // The callers end when their picker hangs up.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while callers.running() && Instant::now() < deadline {
-        sleep(Duration::from_millis(200));
-    }
-    let callers_exit = if callers.running() {
-        None
-    } else {
-        callers.exit_code()
-    };
+    let (pickers_exit, callers_exit) = run.finish(started, &mut callers, &mut pickers, || {
+        sustained::progress(&pbx)
+    });
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_s = (measure::cpu_ticks(pid) - cpu0) as f64 * measure::TICK_MS / 1e3;
 
@@ -106,14 +84,8 @@ fn main() {
         "   ran {elapsed:.0} s; Asterisk used {cpu_s:.1} s of CPU ({:.0}% of one core)",
         cpu_s / elapsed * 100.0
     );
-    println!(
-        "   pickers (SIPp):  {} successful, {} failed (exit code {:?})",
-        pick_stats.0, pick_stats.1, pickers_exit
-    );
-    println!(
-        "   callers (SIPp):  {} successful, {} failed (exit code {:?})",
-        call_stats.0, call_stats.1, callers_exit
-    );
+    sustained::print_side("pickers (SIPp)", pick_stats, pickers_exit);
+    sustained::print_side("callers (SIPp)", call_stats, callers_exit);
     if native {
         // Pickup() logs nothing per pickup; count the callers' 200 OKs.
         println!(

@@ -16,6 +16,8 @@ use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
 
 pub const GROUPS: usize = 10;
 
@@ -162,6 +164,45 @@ impl Run {
         )
     }
 
+    /// Waits for the pickers to finish (the run's length and two minutes
+    /// more at most), with `progress` every 5 s, then for the callers, who
+    /// end when their picker hangs up; their exit codes, `None` for one
+    /// that had to be stopped.
+    pub fn finish(
+        &self,
+        started: Instant,
+        callers: &mut Sipp,
+        pickers: &mut Sipp,
+        progress: impl Fn() -> String,
+    ) -> (Option<i32>, Option<i32>) {
+        let seconds = self.calls as f64 / self.rate;
+        let deadline = Instant::now() + Duration::from_secs_f64(seconds + 120.0);
+        while pickers.running() && Instant::now() < deadline {
+            sleep(Duration::from_secs(5));
+            eprintln!(
+                "[bench] {:>3.0} s: {}",
+                started.elapsed().as_secs_f64(),
+                progress()
+            );
+        }
+        let pickers_exit = if pickers.running() {
+            eprintln!("[bench] the pickers did not finish in time; stopping them");
+            None
+        } else {
+            pickers.exit_code()
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while callers.running() && Instant::now() < deadline {
+            sleep(Duration::from_millis(200));
+        }
+        let callers_exit = if callers.running() {
+            None
+        } else {
+            callers.exit_code()
+        };
+        (pickers_exit, callers_exit)
+    }
+
     /// What the callers' 200 OKs and the pickers' logs say.
     pub fn outcome(&self) -> Outcome {
         Outcome::read(&self.work.join("answers.log"), &self.work.join("picks.log"))
@@ -253,6 +294,15 @@ impl Outcome {
             self.distinct, self.groups
         );
     }
+}
+
+/// SIPp's own account of one side of the run: its successful and failed
+/// calls ([`Sipp::counts`]) and its exit code.
+pub fn print_side(side: &str, counts: (u64, u64), exit: Option<i32>) {
+    println!(
+        "   {side}:  {} successful, {} failed (exit code {exit:?})",
+        counts.0, counts.1
+    );
 }
 
 /// The pickups an Asterisk logged ("... picked up the call from ..."):
