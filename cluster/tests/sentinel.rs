@@ -7,6 +7,7 @@ mod support;
 
 use grouppickup_cluster::Claimed;
 use grouppickup_core::cluster_config::RegistryAddress;
+use grouppickup_testkit::redis::Replicated;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use support::{call, wait_until, Member, Server};
@@ -55,19 +56,16 @@ fn claims_resume_after_the_master_is_killed_and_nothing_is_claimed_twice() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    let mut redis: Vec<Server> = vec![Server::redis(None, "")];
-    let first = redis[0].port;
-    redis.push(Server::redis(Some(first), ""));
-    redis.push(Server::redis(Some(first), ""));
-    let sentinels: Vec<Server> = (0..3).map(|_| Server::sentinel(first, "gp")).collect();
+    let set = Replicated::start("gp");
     let address = RegistryAddress::Sentinels {
-        sentinels: sentinels
-            .iter()
-            .map(|s| ("127.0.0.1".to_string(), s.port))
-            .collect(),
+        sentinels: set.sentinel_addresses(),
         master: "gp".into(),
         tls: false,
     };
+    let Replicated {
+        servers: mut redis,
+        sentinels,
+    } = set;
     let a = Member::join("pbx-a", address.clone(), "");
     let b = Member::join("pbx-b", address, "");
     a.wait_connected();
