@@ -14,6 +14,8 @@
 //! - `redis`: Redis servers and sentinels for the cluster
 //! - `cluster`: three Asterisks sharing one registry, the cluster's office
 //! - `traffic`: steady calls and pickups in ten groups, and who answered them
+//! - `sustained`: sustained pickups over SIP and the check of what the
+//!   callers saw
 
 pub mod ami;
 pub mod bigconf;
@@ -24,6 +26,7 @@ pub mod ports;
 pub mod redis;
 pub mod sip;
 pub mod sipp;
+pub mod sustained;
 pub mod traffic;
 pub mod uac;
 pub mod uas;

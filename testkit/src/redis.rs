@@ -238,6 +238,33 @@ pub fn sentinel_has_synced_replica(sentinel: u16, name: &str) -> bool {
     })
 }
 
+/// A master, two replicas of it and three sentinels watching it as
+/// `name` (each one's quorum is 2), as a deployment has them.
+pub struct Replicated {
+    /// The master first.
+    pub servers: Vec<Server>,
+    pub sentinels: Vec<Server>,
+}
+
+impl Replicated {
+    pub fn start(name: &str) -> Replicated {
+        let mut servers = vec![Server::redis(None, "")];
+        let first = servers[0].port;
+        servers.push(Server::redis(Some(first), ""));
+        servers.push(Server::redis(Some(first), ""));
+        let sentinels = (0..3).map(|_| Server::sentinel(first, name)).collect();
+        Replicated { servers, sentinels }
+    }
+
+    /// The sentinels' addresses, for the cluster's configuration.
+    pub fn sentinel_addresses(&self) -> Vec<(String, u16)> {
+        self.sentinels
+            .iter()
+            .map(|s| ("127.0.0.1".to_string(), s.port))
+            .collect()
+    }
+}
+
 /// Threads of this process now.
 pub fn threads() -> usize {
     threads_of("self")
