@@ -247,9 +247,10 @@ impl Cluster {
         if self.shared.claims_failed.load(Ordering::Relaxed) {
             return Err(Unavailable);
         }
-        // Another claim may hold the connection; it finishes within the
-        // budget too, but this thread waits only for a part of it.
-        let deadline = Instant::now() + BUDGET / 6;
+        // Another claim may hold the connection: its reads and writes end
+        // within half the budget, and this thread waits for the connection
+        // half the budget at most.
+        let deadline = Instant::now() + BUDGET / 2;
         let mut guard = loop {
             match self.shared.claims.try_lock() {
                 Ok(guard) => break guard,
@@ -471,12 +472,7 @@ impl Worker {
         self.link = None;
         let s = &self.shared;
         let links = connect(&s.address, &s.password, WORKER_TIMEOUT, &s.stop).and_then(|first| {
-            let claims = connect(
-                &s.address,
-                &s.password,
-                BUDGET - WORKER_TIMEOUT / 2,
-                &s.stop,
-            )?;
+            let claims = connect(&s.address, &s.password, BUDGET / 2, &s.stop)?;
             Ok((first, claims))
         });
         match links {

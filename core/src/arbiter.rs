@@ -504,8 +504,19 @@ impl<R: RingingRegistry> Arbiter<R> {
         }
     }
 
+    /// Gives a claim back without counting a failure: the call of another
+    /// server did not come through, and may still ring there.
+    pub fn give_back(&self, claim: &Claim) {
+        self.hand_back(claim);
+    }
+
     /// The picker's own side failed; the call stays pickable for others.
     pub fn release(&self, claim: &Claim, failure: Failure) {
+        self.hand_back(claim);
+        self.stats.failed(Some(claim.group), failure);
+    }
+
+    fn hand_back(&self, claim: &Claim) {
         match (&claim.elsewhere, self.shared()) {
             (Some(elsewhere), Some(shared)) => shared.release_there(&CallView {
                 id: claim.id,
@@ -526,7 +537,6 @@ impl<R: RingingRegistry> Arbiter<R> {
                 }
             }
         }
-        self.stats.failed(Some(claim.group), failure);
     }
 
     /// Pickable calls ringing in a group now, on every server.

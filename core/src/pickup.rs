@@ -11,6 +11,10 @@ use super::registry::RingingRegistry;
 use super::ringing::{CallId, Claim, Leg};
 use super::stats::Failure;
 
+/// How many calls of other servers one pickup tries that do not come
+/// through, before it gives up.
+const MAX_MISSED_ELSEWHERE: usize = 3;
+
 /// What the host did with one leg of a claimed call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Take {
@@ -107,6 +111,10 @@ impl<R: RingingRegistry> Arbiter<R> {
             self.release(&claim, Failure::Failed);
             return Err(failed(Failure::Failed));
         }
+        // Calls of other servers that did not come through: each is given
+        // back (it may still ring there), so after a few the picker stops
+        // rather than be offered the same one again and again.
+        let mut missed_elsewhere = 0;
         loop {
             let outcome = if claim.elsewhere.is_some() {
                 let leg = claim.legs.first().cloned().unwrap_or(Leg {
@@ -134,6 +142,18 @@ impl<R: RingingRegistry> Arbiter<R> {
                 Some((Take::Failed, _)) => {
                     self.release(&claim, Failure::Failed);
                     return Err(failed(Failure::Failed));
+                }
+                _ if claim.elsewhere.is_some() => {
+                    // The other server did not take it: gone there, or it
+                    // could not check the token just now. Given back, it
+                    // is offered again if it still rings.
+                    self.give_back(&claim);
+                    missed_elsewhere += 1;
+                    if missed_elsewhere >= MAX_MISSED_ELSEWHERE {
+                        self.stats.failed(Some(group), Failure::NoCall);
+                        return Err(failed(Failure::NoCall));
+                    }
+                    claim = self.next(&group).map_err(failed)?;
                 }
                 _ => {
                     // Answered or hung up a moment ago: the next one, if any.

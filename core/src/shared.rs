@@ -70,6 +70,9 @@ mod tests {
     #[derive(Default)]
     struct FakeShared {
         calls: Mutex<Vec<(CallView, bool)>>,
+        /// Other servers' calls that stopped ringing there: their server
+        /// has withdrawn them once a claim of them is given back.
+        gone_there: Mutex<Vec<u64>>,
         down: std::sync::atomic::AtomicBool,
         log: Mutex<Vec<String>>,
     }
@@ -132,6 +135,12 @@ mod tests {
                 .lock()
                 .unwrap()
                 .push(format!("release {}", call.id));
+            if self.gone_there.lock().unwrap().contains(&call.id) {
+                self.calls
+                    .lock()
+                    .unwrap()
+                    .retain(|(c, _)| !(c.node == call.node && c.id == call.id));
+            }
             for (c, claimed) in self.calls.lock().unwrap().iter_mut() {
                 if c.node == call.node && c.id == call.id {
                     *claimed = false;
@@ -255,6 +264,7 @@ mod tests {
     fn a_remote_call_gone_is_followed_by_the_next_and_a_failure_gives_it_back() {
         let (a, shared) = setup();
         shared.calls.lock().unwrap().push((remote(500), false));
+        shared.gone_there.lock().unwrap().push(500);
         ring_alice(&a, 1_000);
         let mut host = Host {
             remote: Take::Gone,
@@ -277,6 +287,26 @@ mod tests {
             .unwrap()
             .contains(&"release 700".to_string()));
         assert_eq!(a.ringing_in(&"*101".parse().unwrap()), 1, "offered again");
+    }
+
+    #[test]
+    fn a_remote_call_that_does_not_come_through_is_given_back_and_tried_a_few_times() {
+        let (a, shared) = setup();
+        shared.calls.lock().unwrap().push((remote(500), false));
+        let mut host = Host {
+            remote: Take::Gone,
+            ..Host::default()
+        };
+        let err = a
+            .pick_up("*101", &Picker::default(), &mut host)
+            .unwrap_err();
+        assert_eq!(err.failure, crate::stats::Failure::NoCall);
+        assert_eq!(host.takes.len(), 3, "{:?}", host.takes);
+        assert_eq!(
+            a.ringing_in(&"*101".parse().unwrap()),
+            1,
+            "still offered: it may ring there yet"
+        );
     }
 
     #[test]
