@@ -8,11 +8,13 @@
 //! - `ami`: the Asterisk Manager Interface client
 //! - `sip`: reading SIP headers
 //! - `uac`: a SIP phone that cancels at an exact moment
+//! - `baresip`: real softphones (baresip), driven through their control port
 //! - `measure`: CPU time, memory and log lines of a running Asterisk
 //! - `bigconf`: a generated grouppickup.conf at benchmark scale
 //! - `redis`: Redis servers and sentinels for the cluster
 
 pub mod ami;
+pub mod baresip;
 pub mod bigconf;
 pub mod measure;
 pub mod pbx;
