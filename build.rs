@@ -46,6 +46,7 @@ const SHIM_FACETS: &[&str] = &[
     "devstate",
     "db",
     "channel",
+    "tones",
     "events",
     "functions",
     "cli",

@@ -189,6 +189,21 @@ int gp_channel_answer(struct ast_channel *chan);
 /* Answers the channel and plays a sound file to its end. */
 void gp_channel_play(struct ast_channel *chan, const char *sound);
 
+/* What became of a tone sent to a picker (tones.c). */
+enum gp_tone_result {
+	GP_TONE_PLAYED = 0,
+	/* The channel is up already: no early media any more. */
+	GP_TONE_ANSWERED = 1,
+	/* indications.conf has no tone of that name. */
+	GP_TONE_UNKNOWN = 2,
+	GP_TONE_FAILED = 3,
+};
+
+/* Sends the channel, not yet answered, the indications.conf tone `tone` as
+ * early media (183 Session Progress) for `ms` milliseconds, or until it
+ * hangs up; a gp_tone_result. */
+int gp_channel_early_tone(struct ast_channel *chan, const char *tone, unsigned int ms);
+
 /* Picks up the ringing leg called `name` with uniqueid `uniqueid` for the
  * picker `chan`, re-checking on the live, locked channel that it still rings.
  * `sound`, if not empty, is played to both parties when they are connected. */

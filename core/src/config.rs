@@ -105,11 +105,17 @@ pub struct User {
     pub personal_contacts: Vec<String>,
 }
 
+/// What a picker hears out of the box when there is nothing to pick up.
+pub const DEFAULT_FAIL_TONE: &str = "congestion";
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct General {
     pub context: String,
     pub pickupsound: String,
     pub pickupfailsound: String,
+    /// The tone of indications.conf a picker hears as early media when the
+    /// pickup fails and no `pickupfailsound` is set; `None` for silence.
+    pub pickupfailtone: Option<String>,
     pub blf: bool,
     pub notify_message: bool,
     pub exclude_queue_calls: bool,
@@ -121,6 +127,7 @@ impl Default for General {
             context: "grouppickup".to_string(),
             pickupsound: String::new(),
             pickupfailsound: String::new(),
+            pickupfailtone: Some(DEFAULT_FAIL_TONE.to_string()),
             blf: true,
             notify_message: false,
             exclude_queue_calls: true,
@@ -308,6 +315,20 @@ pub fn parse_bool(value: &str) -> Option<bool> {
     }
 }
 
+/// `pickupfailtone`: a tone name; `yes` is the default tone, `no` (or an
+/// empty value) silence.
+fn fail_tone(value: &str) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    match parse_bool(value) {
+        Some(false) => None,
+        Some(true) => Some(DEFAULT_FAIL_TONE.to_string()),
+        None => Some(value.to_string()),
+    }
+}
+
 /// Splits a comma separated list, dropping blanks around items.
 pub fn split_list(value: &str) -> Vec<String> {
     value
@@ -408,6 +429,9 @@ impl Builder {
                 }
                 "pickupsound" => self.config.general.pickupsound = entry.value.clone(),
                 "pickupfailsound" => self.config.general.pickupfailsound = entry.value.clone(),
+                "pickupfailtone" => {
+                    self.config.general.pickupfailtone = fail_tone(&entry.value);
+                }
                 "blf" => self.config.general.blf = self.bool_value(section, entry),
                 "notify_message" => {
                     self.config.general.notify_message = self.bool_value(section, entry)
@@ -418,7 +442,7 @@ impl Builder {
                 _ => self.unknown_key(
                     section,
                     entry,
-                    "context, pickupsound, pickupfailsound, blf, notify_message, exclude_queue_calls",
+                    "context, pickupsound, pickupfailsound, pickupfailtone, blf, notify_message, exclude_queue_calls",
                 ),
             }
         }
@@ -788,6 +812,21 @@ endpoint = PJSIP/bob
             .iter()
             .map(|e| e.to_string())
             .collect()
+    }
+
+    #[test]
+    fn fail_tone_is_congestion_unless_set() {
+        let tone = |general: &str| {
+            load(&format!("[general]\n{general}\n"))
+                .unwrap()
+                .general
+                .pickupfailtone
+        };
+        assert_eq!(tone(""), Some("congestion".to_string()));
+        assert_eq!(tone("pickupfailtone = busy"), Some("busy".to_string()));
+        assert_eq!(tone("pickupfailtone = yes"), Some("congestion".to_string()));
+        assert_eq!(tone("pickupfailtone = no"), None);
+        assert_eq!(tone("pickupfailtone ="), None);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use super::ami_texts as texts;
 use super::channels::device_of_channel;
 use super::host::channel::{Channel, PickupResult};
-use super::{ami, lamps, log, module, notify};
+use super::{ami, fail_tone, lamps, log, module, notify};
 use grouppickup_cluster::Refused;
 use grouppickup_core::arbiter::Picker;
 use grouppickup_core::config::Config;
@@ -155,7 +155,7 @@ pub fn exec(chan: Channel<'_>, data: &str) -> i32 {
                 &texts::failed_event(data, &picker.name, failure.as_str()),
             );
             set_status(chan, failure);
-            chan.play(&config.general.pickupfailsound);
+            fail_tone::play(chan, &config.general);
             0
         }
     }

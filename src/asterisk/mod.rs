@@ -36,6 +36,8 @@ pub mod events;
 #[cfg(not(test))]
 pub mod extensions;
 #[cfg(not(test))]
+pub mod fail_tone;
+#[cfg(not(test))]
 pub mod functions;
 #[cfg(not(test))]
 pub mod guard;

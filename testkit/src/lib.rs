@@ -9,6 +9,7 @@
 //! - `sip`: reading SIP headers
 //! - `uac`: a SIP phone that cancels at an exact moment
 //! - `uas`: a SIP desk phone that answers after ringing, whatever crosses it
+//! - `baresip`: real softphones (baresip), driven through their control port
 //! - `measure`: CPU time, memory and log lines of a running Asterisk
 //! - `bigconf`: a generated grouppickup.conf at benchmark scale
 //! - `redis`: Redis servers and sentinels for the cluster
@@ -18,6 +19,7 @@
 //!   callers saw
 
 pub mod ami;
+pub mod baresip;
 pub mod bigconf;
 pub mod cluster;
 pub mod measure;

@@ -1,7 +1,7 @@
 //! Channels (shim/channel.c): the picker's channel the application runs
 //! on, and the pickup of a ringing leg.
 
-use super::bindings::{self, ast_channel, gp_pickup_result};
+use super::bindings::{self, ast_channel, gp_pickup_result, gp_tone_result};
 use super::text::{from_buffer, to_c};
 use super::{FromC, Unknown};
 use std::ffi::{c_char, c_int};
@@ -24,6 +24,27 @@ impl FromC for PickupResult {
         (gp_pickup_result::GP_PICKUP_DONE as c_int, Self::Done),
         (gp_pickup_result::GP_PICKUP_GONE as c_int, Self::Gone),
         (gp_pickup_result::GP_PICKUP_FAILED as c_int, Self::Failed),
+    ];
+}
+
+/// What became of a tone sent to a picker as early media.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ToneResult {
+    Played,
+    /// The channel was answered already: early media is over.
+    Answered,
+    /// indications.conf has no tone of that name.
+    UnknownTone,
+    Failed,
+}
+
+impl FromC for ToneResult {
+    const WHAT: &'static str = "tone result";
+    const VARIANTS: &'static [(c_int, Self)] = &[
+        (gp_tone_result::GP_TONE_PLAYED as c_int, Self::Played),
+        (gp_tone_result::GP_TONE_ANSWERED as c_int, Self::Answered),
+        (gp_tone_result::GP_TONE_UNKNOWN as c_int, Self::UnknownTone),
+        (gp_tone_result::GP_TONE_FAILED as c_int, Self::Failed),
     ];
 }
 
@@ -85,6 +106,13 @@ impl Channel<'_> {
     pub fn play(self, sound: &str) {
         let sound = to_c(sound);
         unsafe { bindings::gp_channel_play(self.0, sound.as_ptr()) };
+    }
+
+    /// Sends the tone `tone` of indications.conf to this channel, not yet
+    /// answered, as early media for `ms` milliseconds (less if it hangs up).
+    pub fn early_tone(self, tone: &str, ms: u32) -> Result<ToneResult, Unknown> {
+        let tone = to_c(tone);
+        ToneResult::from_c(unsafe { bindings::gp_channel_early_tone(self.0, tone.as_ptr(), ms) })
     }
 
     /// Picks up the ringing leg `name` (uniqueid `uniqueid`) for this
