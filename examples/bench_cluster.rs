@@ -864,7 +864,7 @@ fn sustained_pickups(o: &Options, verdicts: &mut Vec<String>) {
         measure::asterisk_pid(&pbx[1]),
     ];
     let calls = (o.rate * o.seconds).round() as usize;
-    let run = Run::new("cluster", calls, o.rate, "*1");
+    let run = Run::new("cluster", calls, calls, o.rate, "*1");
     println!(
         "== Sustained cross-server pickups over SIP: {} calls/s on pbx-a, {} pickups/s from pbx-b for {} s ({calls} calls)",
         o.rate, o.rate, o.seconds
@@ -872,18 +872,19 @@ fn sustained_pickups(o: &Options, verdicts: &mut Vec<String>) {
     let _members = run.members(&member);
     let cpu0 = pids.map(measure::cpu_ticks);
     let started = Instant::now();
-    let mut callers = run.callers(&pbx[0], "caller");
+    let mut callers = run.callers_from(&pbx[0], "caller");
     sleep(Duration::from_secs_f64(LEAD_S));
     // Each picker stays 2 s: a cross-server pickup waits for two answers
     // (the picker's on pbx-b, the trunk's on pbx-a), each up to 500 ms.
-    let mut pickers = run.pickers(&pbx[1], "picker", 2000);
-    let (pickers_exit, callers_exit) = run.finish(started, &mut callers, &mut pickers, || {
-        format!(
-            "pbx-a {}; pbx-b {}",
-            sustained::progress(&pbx[0]),
-            sustained::progress(&pbx[1])
-        )
-    });
+    let mut pickers = run.pickers_from(&pbx[1], "picker", calls, 2000);
+    let (pickers_exit, callers_exit) =
+        sustained::finish(&run, started, &mut callers, &mut pickers, || {
+            format!(
+                "pbx-a {}; pbx-b {}",
+                sustained::progress(&pbx[0]),
+                sustained::progress(&pbx[1])
+            )
+        });
     let elapsed = started.elapsed().as_secs_f64();
     let cpu: Vec<f64> = (0..2)
         .map(|i| (measure::cpu_ticks(pids[i]) - cpu0[i]) as f64 * measure::TICK_MS / 1e3)
@@ -894,7 +895,7 @@ fn sustained_pickups(o: &Options, verdicts: &mut Vec<String>) {
     // picker's call ends.
     let (picked, span, per_minute) = sustained::pickups_logged(&pbx[0].log());
     let (picked_b, _, _) = sustained::pickups_logged(&pbx[1].log());
-    let outcome = run.outcome();
+    let outcome = run.answers();
     println!();
     println!(
         "   ran {elapsed:.0} s; pbx-a used {:.1} s of CPU ({:.0}% of one core), pbx-b {:.1} s ({:.0}%)",
@@ -905,14 +906,16 @@ fn sustained_pickups(o: &Options, verdicts: &mut Vec<String>) {
     );
     sustained::print_side("pickers (SIPp, pbx-b)", pick_stats, pickers_exit);
     sustained::print_side("callers (SIPp, pbx-a)", call_stats, callers_exit);
-    let ok =
-        per_minute >= 1500.0 && pick_stats.1 == 0 && call_stats.1 == 0 && outcome.perfect(calls);
+    let ok = per_minute >= 1500.0
+        && pick_stats.1 == 0
+        && call_stats.1 == 0
+        && sustained::perfect(&outcome, calls);
     println!(
         "   pickups logged by pbx-a (the call's server): {picked} over {span:.1} s = {per_minute:.0} pickups/minute (target >= 1500, 0 failed, 0 twice)   {}",
         verdict(ok)
     );
     println!("   pickups logged by pbx-b (the pickers' server): {picked_b}");
-    outcome.print(calls);
+    sustained::print(&outcome, calls);
     for (i, p) in pbx.iter().enumerate() {
         for line in p.cli("grouppickup show stats").lines() {
             println!("   {} | {line}", NODES[i]);

@@ -8,6 +8,7 @@
 //! connected the right call exactly once are testkit's `traffic`.
 
 use grouppickup_testkit::measure;
+use grouppickup_testkit::sustained;
 use grouppickup_testkit::traffic::{self, Run};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
@@ -53,37 +54,10 @@ fn main() {
     let mut callers = run.callers(&pbx);
     sleep(Duration::from_secs_f64(LEAD_S));
     let mut pickers = run.pickers(&pbx, calls, 1000);
-    let deadline = Instant::now() + Duration::from_secs_f64(seconds + 120.0);
-    while pickers.running() && Instant::now() < deadline {
-        sleep(Duration::from_secs(5));
-        eprintln!(
-            "[bench] {:>3.0} s: {}",
-            started.elapsed().as_secs_f64(),
-            pbx.try_cli("grouppickup show stats")
-                .unwrap_or_default()
-                .lines()
-                .filter(|l| l.starts_with("Pickups") || l.starts_with("Ringing now"))
-                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    let pickers_exit = if pickers.running() {
-        eprintln!("[bench] the pickers did not finish in time; stopping them");
-        None
-    } else {
-        pickers.exit_code()
-    };
-    // The callers end when their picker hangs up.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while callers.running() && Instant::now() < deadline {
-        sleep(Duration::from_millis(200));
-    }
-    let callers_exit = if callers.running() {
-        None
-    } else {
-        callers.exit_code()
-    };
+    let (pickers_exit, callers_exit) =
+        sustained::finish(&run, started, &mut callers, &mut pickers, || {
+            sustained::progress(&pbx)
+        });
     let elapsed = started.elapsed().as_secs_f64();
     let cpu_s = (measure::cpu_ticks(pid) - cpu0) as f64 * measure::TICK_MS / 1e3;
 

@@ -544,11 +544,6 @@ impl<R: RingingRegistry> Arbiter<R> {
         let here = lock(&self.index).calls.count(group);
         here + self.shared().map_or(0, |s| s.remote_count(group))
     }
-
-    /// The user a device belongs to, if any.
-    pub fn user_of_device(&self, device: &str) -> Option<Arc<str>> {
-        self.config().user_of_device(device).map(|u| u.name.clone())
-    }
 }
 
 /// The user in a group a device belongs to, if any.

@@ -22,6 +22,25 @@ use std::path::PathBuf;
 
 pub const GROUPS: usize = 10;
 
+/// Every phone's endpoint: identities in and out (the check reads them),
+/// and RTP bound to 127.0.0.1. Bound to the wildcard address, every RTCP
+/// session asks ast_find_ourip(), which resolves the host's name; on a
+/// machine without a reachable DNS server that blocks PJSIP's worker
+/// threads for seconds and, at tens of calls per second, starves them all
+/// (Asterisk stops answering SIP).
+pub const ENDPOINT_OPTIONS: &str = "send_pai = yes\ntrust_id_inbound = yes\nsend_connected_line = yes\nconnected_line_method = update\nmedia_address = 127.0.0.1\nbind_rtp_to_media_address = yes\n";
+
+/// The members' phones m01..m10, all on one SIPp port.
+pub fn members() -> Vec<Phone> {
+    let port = free_port();
+    (1..=GROUPS)
+        .map(|g| Phone {
+            name: format!("m{g:02}"),
+            port,
+        })
+        .collect()
+}
+
 /// The connected line a call routed on is answered with.
 pub const ROUTED_ON: usize = 900_000;
 
@@ -50,13 +69,7 @@ pub fn grouppickup_conf() -> String {
 /// without a pickup). `module` false: app_grouppickup.so is unloaded once
 /// Asterisk has started.
 pub fn office(ring_s: u32, module: bool) -> (Pbx, Phone) {
-    let member_port = free_port();
-    let mut phones: Vec<Phone> = (1..=GROUPS)
-        .map(|g| Phone {
-            name: format!("m{g:02}"),
-            port: member_port,
-        })
-        .collect();
+    let mut phones = members();
     phones.push(Phone::new("caller"));
     phones.push(Phone::new("picker"));
     let spec = PbxSpec {
@@ -75,14 +88,7 @@ pub fn office(ring_s: u32, module: bool) -> (Pbx, Phone) {
              exten => _7*1XX,1,Answer()\n\
              same => n,Wait(30)\n"
         ),
-        // RTP bound to 127.0.0.1: bound to the wildcard address, every RTCP
-        // session asks ast_find_ourip(), which resolves the host's name; on
-        // a machine without a reachable DNS server that blocks PJSIP's
-        // worker threads for seconds and, at tens of calls per second,
-        // starves them all (Asterisk stops answering SIP).
-        endpoint_options:
-            "send_pai = yes\ntrust_id_inbound = yes\nsend_connected_line = yes\nconnected_line_method = update\nmedia_address = 127.0.0.1\nbind_rtp_to_media_address = yes\n"
-                .to_string(),
+        endpoint_options: ENDPOINT_OPTIONS.to_string(),
         files: Vec::new(),
     };
     let pbx = Pbx::start(spec);
@@ -145,24 +151,39 @@ impl Run {
         )
     }
 
-    /// The callers: every call at the run's rate.
+    /// The callers: every call at the run's rate, from `pbx`'s phone
+    /// `caller`.
     pub fn callers(&self, pbx: &Pbx) -> Sipp {
+        self.callers_from(pbx, "caller")
+    }
+
+    /// The callers, from `pbx`'s phone `phone`.
+    pub fn callers_from(&self, pbx: &Pbx, phone: &str) -> Sipp {
+        let log = self.answers_log();
         self.stream(
             pbx,
             "bench_call.xml",
-            "caller",
+            phone,
             self.calls,
             0,
             "callers.csv",
+            log,
         )
     }
 
     /// The pickers: `n` of them at the run's rate, each connected for
-    /// `hold_ms`.
+    /// `hold_ms`, from `pbx`'s phone `picker`.
     pub fn pickers(&self, pbx: &Pbx, n: usize, hold_ms: u32) -> Sipp {
-        self.stream(pbx, "bench_pick.xml", "picker", n, hold_ms, "pickers.csv")
+        self.pickers_from(pbx, "picker", n, hold_ms)
     }
 
+    /// The pickers, from `pbx`'s phone `phone`.
+    pub fn pickers_from(&self, pbx: &Pbx, phone: &str, n: usize, hold_ms: u32) -> Sipp {
+        let log = self.picks_log();
+        self.stream(pbx, "bench_pick.xml", phone, n, hold_ms, "pickers.csv", log)
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn stream(
         &self,
         pbx: &Pbx,
@@ -171,12 +192,8 @@ impl Run {
         calls: usize,
         hold_ms: u32,
         csv: &str,
+        log: PathBuf,
     ) -> Sipp {
-        let log = if phone == "caller" {
-            self.answers_log()
-        } else {
-            self.picks_log()
-        };
         Sipp::start_long(
             SippSpec {
                 scenario,
