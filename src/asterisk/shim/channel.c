@@ -113,24 +113,65 @@ void gp_channel_callerid(struct ast_channel *chan, char *name, size_t name_len, 
 	ast_channel_unlock(chan);
 }
 
-/* How long the answered picker is watched for a hang-up before the pickup. */
+/*
+ * How long an answered picker on a channel technology other than PJSIP is
+ * watched for a hang-up before the pickup.
+ */
 #define GP_ANSWER_SETTLE_MS 50
+
+/*
+ * Waits until chan_pjsip has done what it had queued for the channel's SIP
+ * session. Its answer runs in the session's serializer and, when the
+ * phone's CANCEL got there first, answers nothing and still reports
+ * success; the session's end, which hangs the channel up, is queued on the
+ * same serializer by the SIP stack right after it marks the session
+ * disconnected. Reading a value of the session through CHANNEL() is a
+ * synchronous task on that serializer, so when it returns, an end queued
+ * before it has hung the channel up.
+ */
+static void pjsip_settle(struct ast_channel *chan)
+{
+	char call_id[256];
+
+	ast_func_read(chan, "CHANNEL(pjsip,call-id)", call_id, sizeof(call_id));
+}
 
 int gp_channel_answer(struct ast_channel *chan)
 {
+	int up;
+	int pjsip;
+
 	/*
-	 * Nothing to do, and 0, for a channel that is up already. The raw
-	 * answer does not wait for the picker's first audio frame as
-	 * ast_answer() does (up to 500 ms; a phone that sends no media makes
-	 * it wait all of it): every millisecond here holds the module (no
-	 * unload) and the claim (the callee's phone rings on). A phone whose
-	 * CANCEL crossed the answer is still answered "successfully" by
-	 * chan_pjsip, and its hang-up reaches the channel a moment later:
+	 * Nothing to do for a channel that is up already (0 unless it is
+	 * hanging up). The raw answer does not wait for the picker's first
+	 * audio frame as ast_answer() does (up to 500 ms; a phone that sends no
+	 * media makes it wait all of it): every millisecond here holds the
+	 * module (no unload) and the claim (the callee's phone rings on). A
+	 * phone whose CANCEL crossed the answer is still answered
+	 * "successfully", and its hang-up reaches the channel a moment later:
 	 * taking the call for it would connect the caller to nobody. So the
-	 * picker is watched briefly (frames that matter are kept for later).
+	 * answer is followed by a wait for that hang-up: for PJSIP, one trip
+	 * through the session's serializer; for other technologies, a short
+	 * watch. Frames that matter are kept for later either way.
 	 */
+	ast_channel_lock(chan);
+	up = ast_channel_state(chan) == AST_STATE_UP;
+	pjsip = !strcmp(ast_channel_tech(chan)->type, "PJSIP");
+	ast_channel_unlock(chan);
+	if (up) {
+		return ast_check_hangup_locked(chan) ? -1 : 0;
+	}
 	if (ast_raw_answer(chan)) {
 		return -1;
+	}
+	if (pjsip) {
+		pjsip_settle(chan);
+		/* The hang-up may have been queued as a frame only (it sets the
+		 * channel's flag only when it can take the lock at once). */
+		if (ast_check_hangup_locked(chan) || (ast_waitfor(chan, 0) > 0 && ast_safe_sleep(chan, 1))) {
+			return -1;
+		}
+		return ast_check_hangup_locked(chan) ? -1 : 0;
 	}
 	if (ast_safe_sleep(chan, GP_ANSWER_SETTLE_MS) || ast_check_hangup_locked(chan)) {
 		return -1;
