@@ -1,9 +1,19 @@
 /*
  * grouppickup -- Group Call Pickup for Asterisk
  *
- * Channel events: a stasis subscription to channel snapshots that reports
- * each leg starting and stopping to ring, and at load a replay of the legs
- * ringing already, oldest first.
+ * Channel events: a stasis subscription to the dial progress of the PBX
+ * (Dial(), Queue(), originated calls) that reports each dialed leg starting
+ * and stopping to ring, and at load a replay of the legs ringing already,
+ * oldest first.
+ *
+ * Dial messages, not channel snapshots: a call makes a snapshot at every
+ * dialplan step and state change of each of its channels, and a
+ * subscriber is handed each one on a thread of its own, which for a module
+ * that cares about two moments of a dialed leg cost the PBX some 15 % more
+ * CPU per ordinary call. A dialed leg has a dial message when the dialer
+ * starts it, when its device rings (RINGING, at each 180), on progress, and
+ * a final one however it ends (ANSWER, BUSY, CANCEL, NOANSWER, ...; also
+ * when a masquerade such as a pickup takes the leg over).
  *
  * This program is free software, distributed under the terms of the GNU
  * General Public License Version 2.
@@ -12,6 +22,7 @@
 #include "asterisk.h"
 
 #include "asterisk/channel.h"
+#include "asterisk/json.h"
 #include "asterisk/logger.h"
 #include "asterisk/stasis.h"
 #include "asterisk/stasis_channels.h"
@@ -44,21 +55,38 @@ static void report_leg(const struct ast_channel_snapshot *now, int ringing)
 	gp_rs_leg_event(&event);
 }
 
-static void on_channel_message(void *data, struct stasis_subscription *sub, struct stasis_message *message)
+/* Whether a dial status is one of the updates that come before the end. */
+static int dial_status_final(const char *status)
 {
-	struct ast_channel_snapshot_update *update;
-	int ringing;
+	return strcmp(status, "RINGING") && strcmp(status, "PROGRESS") && strcmp(status, "PROCEEDING");
+}
 
-	if (stasis_message_type(message) != ast_channel_snapshot_type()) {
+static void on_dial_message(void *data, struct stasis_subscription *sub, struct stasis_message *message)
+{
+	struct ast_multi_channel_blob *blob;
+	struct ast_channel_snapshot *peer;
+	const char *status;
+
+	if (stasis_message_type(message) != ast_channel_dial_type()) {
 		return;
 	}
-	update = stasis_message_data(message);
-	ringing = snapshot_ringing(update->new_snapshot);
-	/* Only starting and stopping to ring matter. */
-	if (ringing == snapshot_ringing(update->old_snapshot)) {
+	blob = stasis_message_data(message);
+	peer = ast_multi_channel_blob_get_channel(blob, "peer");
+	status = ast_json_object_string_get(ast_multi_channel_blob_get_json(blob), "dialstatus");
+	/* The first message of a leg (no status) is before it rings. */
+	if (!peer || ast_strlen_zero(status)) {
 		return;
 	}
-	report_leg(update->new_snapshot, ringing);
+	if (!strcmp(status, "RINGING")) {
+		/* The device's 180 reaches the dialer before chan_pjsip sets the
+		 * leg's state, so the snapshot may not say Ringing yet; the
+		 * pickup checks the state on the live channel. */
+		if (!ast_test_flag(&peer->flags, AST_FLAG_DEAD)) {
+			report_leg(peer, 1);
+		}
+	} else if (dial_status_final(status)) {
+		report_leg(peer, 0);
+	}
 }
 
 static int by_creation(const void *a, const void *b)
@@ -111,12 +139,12 @@ void gp_events_replay(void)
 
 int gp_events_load(void)
 {
-	channel_sub = stasis_subscribe_pool(ast_channel_topic_all(), on_channel_message, NULL);
+	channel_sub = stasis_subscribe_pool(ast_channel_topic_all(), on_dial_message, NULL);
 	if (!channel_sub) {
 		ast_log(LOG_ERROR, "grouppickup: could not subscribe to channel events; the module is not loaded\n");
 		return -1;
 	}
-	stasis_subscription_accept_message_type(channel_sub, ast_channel_snapshot_type());
+	stasis_subscription_accept_message_type(channel_sub, ast_channel_dial_type());
 	stasis_subscription_accept_message_type(channel_sub, stasis_subscription_change_type());
 	stasis_subscription_set_filter(channel_sub, STASIS_SUBSCRIPTION_FILTER_SELECTIVE);
 	/*
