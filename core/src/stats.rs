@@ -2,8 +2,8 @@
 //! metrics (per group, under a lock taken once per pickup attempt, never
 //! for a ringing leg): cheap enough for the pickup path.
 
+use super::fasthash::FastMap;
 use super::number::GroupNumber;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Mutex;
@@ -63,7 +63,9 @@ pub struct Stats {
     failed: AtomicU64,
     /// Per group; `None` for attempts that named no group (INVALID, or a
     /// call another server asked for by a token that no longer holds).
-    by_group: Mutex<BTreeMap<Option<GroupNumber>, GroupCounts>>,
+    /// A hash map: the pickup path finds its group in it at once, whatever
+    /// the number of groups; readers sort.
+    by_group: Mutex<FastMap<Option<GroupNumber>, GroupCounts>>,
 }
 
 /// What happened in one group since load.
@@ -127,8 +129,12 @@ impl Stats {
     /// The counts of every group that has had a pickup attempt, in group
     /// order; attempts that named no group first, under `None`.
     pub fn by_group(&self) -> Vec<(Option<GroupNumber>, GroupCounts)> {
-        let by_group = self.by_group.lock().unwrap_or_else(|e| e.into_inner());
-        by_group.iter().map(|(g, c)| (*g, *c)).collect()
+        let mut counts: Vec<_> = {
+            let by_group = self.by_group.lock().unwrap_or_else(|e| e.into_inner());
+            by_group.iter().map(|(g, c)| (*g, *c)).collect()
+        };
+        counts.sort_unstable_by_key(|(g, _)| *g);
+        counts
     }
 
     pub fn snapshot(&self) -> StatsSnapshot {
