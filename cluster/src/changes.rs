@@ -22,10 +22,12 @@ use std::collections::{HashMap, HashSet};
 /// that falls further behind reads the registry whole. At 1,000 claims/s
 /// (a claim and its release, two entries each) that is 5 s of changes.
 pub const KEPT: usize = 10_000;
-/// Entries read per round trip.
-const BATCH: usize = 1_000;
-/// Round trips per refresh at most; the rest is read on the next one.
-const ROUNDS: usize = 10;
+/// Entries read per round trip (and members per HMGET): a claim that
+/// arrives behind one such read waits for a few hundred entries at most.
+const BATCH: usize = 250;
+/// Round trips per refresh at most (as many entries as the log keeps); the
+/// rest is read on the next one.
+const ROUNDS: usize = KEPT / BATCH;
 
 /// Where a view stands in the log.
 #[derive(Clone, Debug, PartialEq, Eq)]

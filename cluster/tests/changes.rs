@@ -166,6 +166,16 @@ fn after_any_mix_of_changes_the_view_is_the_registrys_without_reading_it_whole()
             .collect();
         println!("round {round}: views right, showing {shown:?} calls");
     }
+    // A burst: more changes between two ticks than one read of the log
+    // takes.
+    for _ in 0..800 {
+        next_id += 1;
+        let c = call("pbx-a", next_id, GROUPS[rng.below(GROUPS.len())], "bob");
+        sides[0].member.cluster.publish(c);
+    }
+    wait_settled("the views settle after a burst", redis.port, || {
+        sides.iter().all(|s| view_is_right(redis.port, &s.member))
+    });
     assert!(
         found > 0 && found < claims,
         "{found} of {claims} claims found a call: not a mix"
