@@ -11,7 +11,12 @@
 //! its own calls alone), one warning says so, one more says when it is back,
 //! and on recovery every call still ringing here is published again with its
 //! original ring time.
+//!
+//! The view of the others' calls follows the registry's change log
+//! (`changes.rs`): each tick reads only the calls changed since the last
+//! one, and heartbeats only say which of the calls held are offered.
 
+use crate::changes::{self, Followed, Position};
 use crate::connect::{connect, Link};
 use crate::keys;
 use crate::record::{parse_member, CallRecord};
@@ -19,7 +24,7 @@ use crate::scripts;
 use grouppickup_core::cluster_config::RegistryAddress;
 use grouppickup_core::number::GroupNumber;
 use redis::{Connection, Value};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -119,12 +124,45 @@ enum Job {
     Assign { user: String, value: Option<String> },
 }
 
+/// A call's place in ring order: its ring time (its id), then its server.
+type Order = (u64, String);
+
 #[derive(Default)]
 struct View {
-    remote: Vec<RemoteCall>,
+    /// Every call of the other servers that the registry holds, of live
+    /// servers or not: a server that dies and comes back changes only
+    /// `alive`, and nothing needs to be read again.
+    calls: BTreeMap<Order, RemoteCall>,
+    /// The servers with a heartbeat.
+    alive: HashSet<String>,
     nodes: Vec<NodeStatus>,
-    version: Option<i64>,
     assignments_version: Option<i64>,
+}
+
+impl View {
+    /// The calls offered: those of live servers, oldest first.
+    fn offered(&self) -> impl Iterator<Item = &RemoteCall> {
+        self.calls
+            .values()
+            .filter(|c| self.alive.contains(&c.call.node))
+    }
+
+    /// The offered unclaimed calls, by group.
+    fn count_by_group(&self) -> HashMap<GroupNumber, usize> {
+        let mut counts = HashMap::new();
+        for c in self.offered().filter(|c| !c.claimed) {
+            *counts.entry(c.call.group).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+/// The others' calls as the worker read them.
+enum Calls {
+    /// All of them.
+    Whole(BTreeMap<Order, RemoteCall>),
+    /// Those that changed: `None` for one that is gone.
+    Changed(Vec<(Order, Option<RemoteCall>)>),
 }
 
 struct Shared {
@@ -291,10 +329,12 @@ impl Cluster {
                 .key(keys::calls())
                 .key(keys::claimed())
                 .key(keys::version())
+                .key(keys::changes())
                 .arg(&node)
                 .arg(&token)
                 .arg(TOKEN_TTL.as_millis() as u64)
                 .arg(keys::PREFIX)
+                .arg(changes::KEPT)
                 .invoke(con)
         })?;
         let Some((member, stored)) = found else {
@@ -341,14 +381,13 @@ impl Cluster {
 
     /// Other servers' calls, oldest first.
     pub fn remote_calls(&self) -> Vec<RemoteCall> {
-        lock(&self.shared.view).remote.clone()
+        lock(&self.shared.view).offered().cloned().collect()
     }
 
     /// Other servers' pickable (unclaimed) calls in `group`.
     pub fn remote_count(&self, group: &GroupNumber) -> usize {
         lock(&self.shared.view)
-            .remote
-            .iter()
+            .offered()
             .filter(|c| c.call.group == *group && !c.claimed)
             .count()
     }
@@ -427,6 +466,9 @@ struct Worker {
     link: Option<Connection>,
     /// Set once this server's heartbeat was found missing: publish again.
     resync: bool,
+    /// Where the view stands in the registry's change log; `None`: read
+    /// the registry whole (at start, and after every reconnection).
+    position: Option<Position>,
 }
 
 impl Worker {
@@ -435,6 +477,7 @@ impl Worker {
             shared,
             link: None,
             resync: true,
+            position: None,
         }
     }
 
@@ -481,6 +524,9 @@ impl Worker {
                 s.claims_failed.store(false, Ordering::Relaxed);
                 self.link = Some(con);
                 self.resync = true;
+                // Maybe another server now (a promoted replica, a restart),
+                // which may have lost writes the view has.
+                self.position = None;
                 let was = std::mem::replace(
                     &mut *lock(&s.state),
                     (State::Connected, Some(master.clone())),
@@ -552,11 +598,13 @@ impl Worker {
                 .key(keys::claimed())
                 .key(keys::node_calls(&node))
                 .key(keys::version())
+                .key(keys::changes())
                 .arg(call.member())
                 .arg(call.encode())
                 .arg(call.id)
                 .arg(keys::queue(&call.group.to_string()))
                 .arg(keys::PREFIX)
+                .arg(changes::KEPT)
                 .invoke(con),
             Job::Remove(member) => remove(con, &node, member),
             Job::Release(member) => {
@@ -565,10 +613,12 @@ impl Worker {
                     .key(keys::calls())
                     .key(keys::claimed())
                     .key(keys::version())
+                    .key(keys::changes())
                     .arg(member)
                     .arg(score)
                     .arg(&node)
                     .arg(keys::PREFIX)
+                    .arg(changes::KEPT)
                     .invoke(con)
             }
             Job::Assign { user, value } => {
@@ -632,17 +682,15 @@ impl Worker {
         Ok(())
     }
 
-    /// The others' calls and heartbeats, when something changed.
+    /// The others' heartbeats, and their calls that changed.
     fn refresh(&mut self) -> Result<(), String> {
         let node = self.shared.node.clone();
         let con = Self::con(&mut self.link)?;
-        let (version, assignments_version, nodes): (Option<i64>, Option<i64>, Vec<String>) =
-            redis::pipe()
-                .get(keys::version())
-                .get(keys::assignments_version())
-                .smembers(keys::nodes())
-                .query(con)
-                .map_err(|e| e.to_string())?;
+        let (assignments_version, nodes): (Option<i64>, Vec<String>) = redis::pipe()
+            .get(keys::assignments_version())
+            .smembers(keys::nodes())
+            .query(con)
+            .map_err(|e| e.to_string())?;
         let beats: Vec<Option<u64>> = if nodes.is_empty() {
             Vec::new()
         } else {
@@ -656,7 +704,7 @@ impl Worker {
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis() as u64;
-        let alive: HashMap<&str, Option<Duration>> = nodes
+        let ages: HashMap<&str, Option<Duration>> = nodes
             .iter()
             .zip(&beats)
             .map(|(n, b)| {
@@ -666,85 +714,63 @@ impl Worker {
                 )
             })
             .collect();
-        let (old_version, old_alive, old_assign) = {
-            let view = lock(&self.shared.view);
-            let old_alive: Vec<String> = view
-                .nodes
-                .iter()
-                .filter(|n| n.heartbeat_age.is_some())
-                .map(|n| n.name.clone())
-                .collect();
-            (view.version, old_alive, view.assignments_version)
-        };
-        let now_alive: Vec<String> = {
-            let mut v: Vec<String> = alive
-                .iter()
-                .filter(|(_, age)| age.is_some())
-                .map(|(n, _)| n.to_string())
-                .collect();
-            v.sort();
-            v
-        };
-        let mut old_alive_sorted = old_alive.clone();
-        old_alive_sorted.sort();
-        let mut changed_groups = Vec::new();
-        if old_version != version || old_alive_sorted != now_alive {
-            let stored: HashMap<String, String> = redis::cmd("HGETALL")
-                .arg(keys::calls())
-                .query(con)
-                .map_err(|e| e.to_string())?;
-            let claimed: HashMap<String, String> = redis::cmd("HGETALL")
-                .arg(keys::claimed())
-                .query(con)
-                .map_err(|e| e.to_string())?;
-            let mut remote: Vec<RemoteCall> = stored
-                .iter()
-                .filter_map(|(m, s)| CallRecord::decode(m, s))
-                .filter(|c| {
-                    c.node != node && alive.get(c.node.as_str()).is_some_and(|a| a.is_some())
-                })
-                .map(|call| RemoteCall {
-                    claimed: claimed.contains_key(&call.member()),
-                    call,
-                })
-                .collect();
-            remote.sort_by(|a, b| (a.call.id, &a.call.node).cmp(&(b.call.id, &b.call.node)));
-            let mut view = lock(&self.shared.view);
-            let before = count_by_group(&view.remote);
-            let after = count_by_group(&remote);
-            for (group, n) in &after {
-                if before.get(group) != Some(n) {
-                    changed_groups.push(*group);
-                }
-            }
-            for group in before.keys() {
-                if !after.contains_key(group) {
-                    changed_groups.push(*group);
-                }
-            }
-            view.remote = remote;
-            view.version = version;
-        }
-        let mut statuses: Vec<NodeStatus> = nodes
+        let alive: HashSet<String> = ages
             .iter()
-            .map(|n| NodeStatus {
-                name: n.clone(),
-                heartbeat_age: alive.get(n.as_str()).copied().flatten(),
-                calls: 0,
-            })
+            .filter(|(_, age)| age.is_some())
+            .map(|(n, _)| n.to_string())
             .collect();
+        let calls = self.read_calls()?;
+
+        let mut changed_groups = Vec::new();
+        let own = lock(&self.shared.own).len();
         {
             let mut view = lock(&self.shared.view);
-            for status in &mut statuses {
-                status.calls = if status.name == node {
-                    lock(&self.shared.own).len()
-                } else {
-                    view.remote
-                        .iter()
-                        .filter(|c| c.call.node == status.name)
-                        .count()
-                };
+            let changes = match &calls {
+                Calls::Whole(_) => true,
+                Calls::Changed(changed) => !changed.is_empty() || view.alive != alive,
+            };
+            let before = changes.then(|| view.count_by_group());
+            match calls {
+                Calls::Whole(all) => view.calls = all,
+                Calls::Changed(changed) => {
+                    for (order, call) in changed {
+                        match call {
+                            Some(call) => view.calls.insert(order, call),
+                            None => view.calls.remove(&order),
+                        };
+                    }
+                }
             }
+            view.alive = alive;
+            if let Some(before) = before {
+                let after = view.count_by_group();
+                for (group, n) in &after {
+                    if before.get(group) != Some(n) {
+                        changed_groups.push(*group);
+                    }
+                }
+                for group in before.keys() {
+                    if !after.contains_key(group) {
+                        changed_groups.push(*group);
+                    }
+                }
+            }
+            let mut per_node: HashMap<&str, usize> = HashMap::new();
+            for c in view.offered() {
+                *per_node.entry(c.call.node.as_str()).or_insert(0) += 1;
+            }
+            let mut statuses: Vec<NodeStatus> = nodes
+                .iter()
+                .map(|n| NodeStatus {
+                    name: n.clone(),
+                    heartbeat_age: ages.get(n.as_str()).copied().flatten(),
+                    calls: if *n == node {
+                        own
+                    } else {
+                        per_node.get(n.as_str()).copied().unwrap_or(0)
+                    },
+                })
+                .collect();
             statuses.sort_by(|a, b| a.name.cmp(&b.name));
             view.nodes = statuses;
         }
@@ -753,6 +779,7 @@ impl Worker {
             changed_groups.dedup();
             (self.shared.events)(Event::Changed(changed_groups));
         }
+        let old_assign = lock(&self.shared.view).assignments_version;
         if assignments_version != old_assign {
             let con = Self::con(&mut self.link)?;
             let all: Vec<(String, String)> = redis::cmd("HGETALL")
@@ -764,6 +791,45 @@ impl Worker {
         }
         Ok(())
     }
+
+    /// The others' calls that changed since the last refresh, from the
+    /// change log; all of them when the log cannot tell.
+    fn read_calls(&mut self) -> Result<Calls, String> {
+        let node = self.shared.node.clone();
+        let con = Self::con(&mut self.link)?;
+        if let Some(from) = &self.position {
+            if let Followed::Changed { members, position } =
+                changes::follow(con, from).map_err(|e| e.to_string())?
+            {
+                let found = changes::fetch(con, &members).map_err(|e| e.to_string())?;
+                self.position = Some(position);
+                let changed = members
+                    .iter()
+                    .zip(found)
+                    .filter_map(|(member, (stored, claimed))| {
+                        let (n, id) = parse_member(member)?;
+                        if n == node {
+                            return None;
+                        }
+                        let call = remote(&node, member, stored.as_deref(), claimed);
+                        Some(((id, n.to_string()), call))
+                    })
+                    .collect();
+                return Ok(Calls::Changed(changed));
+            }
+        }
+        let all = changes::snapshot(con).map_err(|e| e.to_string())?;
+        self.position = Some(all.position);
+        let calls = all
+            .calls
+            .iter()
+            .filter_map(|(member, stored)| {
+                remote(&node, member, Some(stored), all.claimed.contains(member))
+            })
+            .map(|c| ((c.call.id, c.call.node.clone()), c))
+            .collect();
+        Ok(Calls::Whole(calls))
+    }
 }
 
 fn remove(con: &mut Connection, node: &str, member: &str) -> redis::RedisResult<i64> {
@@ -772,17 +838,18 @@ fn remove(con: &mut Connection, node: &str, member: &str) -> redis::RedisResult<
         .key(keys::claimed())
         .key(keys::node_calls(node))
         .key(keys::version())
+        .key(keys::changes())
         .arg(member)
         .arg(keys::PREFIX)
+        .arg(changes::KEPT)
         .invoke(con)
 }
 
-fn count_by_group(calls: &[RemoteCall]) -> HashMap<GroupNumber, usize> {
-    let mut counts = HashMap::new();
-    for c in calls.iter().filter(|c| !c.claimed) {
-        *counts.entry(c.call.group).or_insert(0) += 1;
-    }
-    counts
+/// A stored call of another server as the view keeps it: `None` for one of
+/// this server, or one this version cannot read.
+fn remote(node: &str, member: &str, stored: Option<&str>, claimed: bool) -> Option<RemoteCall> {
+    let call = CallRecord::decode(member, stored?)?;
+    (call.node != node).then_some(RemoteCall { call, claimed })
 }
 
 #[cfg(test)]

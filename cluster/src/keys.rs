@@ -10,7 +10,11 @@
 //! - `nodes` (set): every server that ever joined;
 //! - `token:<token>` (string with a time to live): a claim of a call ringing
 //!   on another server, `member|claimer`, used once;
-//! - `version` (counter): changes with every change of calls;
+//! - `version` (counter): changes with every change of `calls` or
+//!   `claimed`;
+//! - `changes` (stream, bounded): one entry per change of `calls` or
+//!   `claimed`, written by the same script: the member (`m`) and the
+//!   `version` it made (`v`), for the servers' views to follow;
 //! - `assignments` (hash), `assignments-version` (counter): runtime group
 //!   assignments, user → value.
 
@@ -46,6 +50,10 @@ pub fn token(token: &str) -> String {
 
 pub fn version() -> String {
     format!("{PREFIX}version")
+}
+
+pub fn changes() -> String {
+    format!("{PREFIX}changes")
 }
 
 pub fn assignments() -> String {

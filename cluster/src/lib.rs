@@ -9,6 +9,7 @@
 //! Plain Rust over the core's types, no host's words: an adapter (Asterisk
 //! today) publishes, claims and redeems through [`Cluster`].
 
+mod changes;
 mod cluster;
 mod connect;
 mod keys;

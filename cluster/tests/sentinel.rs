@@ -10,7 +10,7 @@ use grouppickup_core::cluster_config::RegistryAddress;
 use grouppickup_testkit::redis::{master_port, replica_in_sync, role};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
-use support::{call, wait_until, Member, Server};
+use support::{call, fresh_view, wait_until, Member, Server};
 
 fn g(s: &str) -> grouppickup_core::number::GroupNumber {
     s.parse().unwrap()
@@ -104,6 +104,17 @@ fn claims_resume_after_the_master_is_killed_and_nothing_is_claimed_twice() {
         for id in &ringing {
             a.cluster.remove(*id);
         }
+        // b's view is the new master's: read whole after the failover,
+        // then followed through the removals.
+        let now_master = master_port(sentinels[0].port, "gp").expect("a master");
+        wait_until(
+            "b's view is the new master's",
+            Duration::from_secs(10),
+            || {
+                b.cluster.remote_calls() == fresh_view(now_master, "pbx-b")
+                    && b.cluster.remote_calls().is_empty()
+            },
+        );
         // The killed server comes back as a replica of the new master.
         let port = victim.port;
         *victim = Server::redis(master_port(sentinels[0].port, "gp"), "");
