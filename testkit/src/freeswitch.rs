@@ -106,7 +106,9 @@ pub struct FreeSwitch {
 /// `sip_from_user@sip_from_host` is its directory user.
 pub const DOMAIN: &str = "127.0.0.1";
 
-fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, module: &Path) -> String {
+fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, dir: &Path) -> String {
+    let module = dir.join("mod/mod_grouppickup.so");
+    let logfile = dir.join("log/freeswitch.log");
     let users: String = spec
         .phones
         .iter()
@@ -149,7 +151,7 @@ fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, module: &Path) ->
     <configuration name="logfile.conf">
       <settings><param name="rotate-on-hup" value="true"/></settings>
       <profiles><profile name="default"><settings>
-        <param name="logfile" value="freeswitch.log"/>
+        <param name="logfile" value="{logfile}"/>
         <param name="rollover" value="0"/>
       </settings><mappings><map name="all" value="debug,info,notice,warning,err,crit,alert"/></mappings>
       </profile></profiles>
@@ -202,6 +204,7 @@ fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, module: &Path) ->
         rtp_start = rtp,
         rtp_end = rtp + 200,
         module = module.display(),
+        logfile = logfile.display(),
         grouppickup = spec.grouppickup,
         dialplan = spec.dialplan,
     )
@@ -255,10 +258,9 @@ impl FreeSwitch {
     }
 
     fn write_conf(&self, spec: &FsSpec) {
-        let module = self.dir.join("mod/mod_grouppickup.so");
         fs::write(
             self.dir.join("conf/freeswitch.xml"),
-            freeswitch_xml(spec, self.sip_port, self.esl_port, &module),
+            freeswitch_xml(spec, self.sip_port, self.esl_port, &self.dir),
         )
         .unwrap();
     }
