@@ -67,6 +67,10 @@ int gp_fs_play(gp_fs_session *session, const char *file);
  * `session`, only while the caller is unanswered; 0 on success. */
 int gp_fs_intercept(gp_fs_session *session, const char *caller_uuid);
 
+/* Marks (or unmarks) a ringing leg as ending "answered elsewhere": when it
+ * is hung up, its phone gets CANCEL with Reason: SIP;cause=200. */
+void gp_fs_mark_answered_elsewhere(gp_fs_session *session, int on);
+
 /* Writes text to an API command's output. */
 void gp_fs_stream_write(gp_fs_stream *stream, const char *text);
 

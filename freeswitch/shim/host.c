@@ -106,14 +106,61 @@ int gp_fs_play(gp_fs_session *session, const char *file)
 	return switch_ivr_play_file((switch_core_session_t *)session, NULL, file, NULL) == SWITCH_STATUS_SUCCESS ? 0 : -1;
 }
 
+/* Sets or clears CF_INTERCEPTED on the caller; -1 when it is gone or
+ * answered (when setting). */
+static int mark_intercepted(const char *caller_uuid, int on)
+{
+	switch_core_session_t *caller = switch_core_session_locate(caller_uuid);
+	switch_channel_t *channel;
+	int ret = 0;
+
+	if (!caller) return -1;
+	channel = switch_core_session_get_channel(caller);
+	if (on) {
+		if (switch_channel_test_flag(channel, CF_ANSWERED) || !switch_channel_up(channel)) {
+			ret = -1;
+		} else {
+			switch_channel_set_flag(channel, CF_INTERCEPTED);
+		}
+	} else {
+		switch_channel_clear_flag(channel, CF_INTERCEPTED);
+	}
+	switch_core_session_rwunlock(caller);
+	return ret;
+}
+
 int gp_fs_intercept(gp_fs_session *session, const char *caller_uuid)
 {
 	switch_core_session_t *s = (switch_core_session_t *)session;
+	switch_channel_t *channel = switch_core_session_get_channel(s);
+
 	/* FreeSWITCH's intercept re-checks these on the live caller: a callee
 	 * who answered keeps the call. */
-	switch_channel_set_variable(switch_core_session_get_channel(s), "intercept_unanswered_only", "true");
-	switch_channel_set_variable(switch_core_session_get_channel(s), "intercept_unbridged_only", "true");
-	return switch_ivr_intercept_session(s, caller_uuid, SWITCH_FALSE) == SWITCH_STATUS_SUCCESS ? 0 : -1;
+	switch_channel_set_variable(channel, "intercept_unanswered_only", "true");
+	switch_channel_set_variable(channel, "intercept_unbridged_only", "true");
+	/* Marked before the intercept, not after as the intercept itself does:
+	 * the caller's dial ends its other ringing legs as soon as it is taken,
+	 * and only a caller already marked has them end as "answered
+	 * elsewhere" (CANCEL with Reason: SIP;cause=200) rather than cancelled. */
+	if (mark_intercepted(caller_uuid, 1) != 0) {
+		return -1;
+	}
+	if (switch_ivr_intercept_session(s, caller_uuid, SWITCH_FALSE) != SWITCH_STATUS_SUCCESS) {
+		mark_intercepted(caller_uuid, 0);
+		return -1;
+	}
+	return 0;
+}
+
+void gp_fs_mark_answered_elsewhere(gp_fs_session *session, int on)
+{
+	switch_channel_t *channel = switch_core_session_get_channel((switch_core_session_t *)session);
+
+	if (on) {
+		switch_channel_set_flag(channel, CF_INTERCEPT);
+	} else {
+		switch_channel_clear_flag(channel, CF_INTERCEPT);
+	}
 }
 
 void gp_fs_stream_write(gp_fs_stream *stream, const char *text)

@@ -7,7 +7,7 @@
 use super::host::Session;
 use super::legs::device_of_caller;
 use super::{log, module, notices};
-use grouppickup_core::arbiter::Picker;
+use grouppickup_core::arbiter::{Arbiter, Picker};
 use grouppickup_core::pickup::{NotPicked, Pickup, PickupHost, Take};
 use grouppickup_core::quote::quote;
 use grouppickup_core::ringing::{Claim, Leg};
@@ -18,6 +18,20 @@ pub const STATUS_VAR: &str = "grouppickup_status";
 
 struct Hands<'a> {
     picker: &'a Session,
+    arbiter: &'a Arbiter,
+}
+
+impl Hands<'_> {
+    /// The ids of every leg of the (claimed) call `leg` belongs to.
+    fn legs_of_call(&self, leg: &Leg) -> Vec<String> {
+        self.arbiter.inspect(|calls| {
+            calls
+                .call_of(&leg.id)
+                .and_then(|id| calls.view(id))
+                .map(|call| call.legs.iter().map(|l| l.id.clone()).collect())
+                .unwrap_or_default()
+        })
+    }
 }
 
 impl PickupHost for Hands<'_> {
@@ -37,11 +51,31 @@ impl PickupHost for Hands<'_> {
         let Some(caller) = ringing.var("originator") else {
             return Take::Gone;
         };
+        // FreeSWITCH's intercept ends one ringing leg of the caller as
+        // picked off; the caller's dial ends its others (simultaneous ring)
+        // as cancelled. Every leg marked first, each phone is told the call
+        // was answered elsewhere.
+        let others: Vec<Session> = self
+            .legs_of_call(leg)
+            .iter()
+            .filter_map(|id| Session::locate(id))
+            .filter(|s| s.state().pickable())
+            .collect();
+        for other in &others {
+            other.mark_answered_elsewhere(true);
+        }
+        log::debug(&format!(
+            "grouppickup: {} ringing leg(s) of the call marked answered elsewhere",
+            others.len()
+        ));
         // FreeSWITCH's intercept refuses a caller answered meanwhile (the
         // callee took the call): that is a call gone, not a failure.
         if self.picker.intercept(&caller) {
             Take::Done
         } else {
+            for other in &others {
+                other.mark_answered_elsewhere(false);
+            }
             Take::Gone
         }
     }
@@ -67,7 +101,14 @@ pub fn exec(session: &Session, data: &str) {
     };
     let arbiter = &module.arbiter;
     let config = arbiter.config();
-    let result = arbiter.pick_up(dialed, &picker, &mut Hands { picker: session });
+    let result = arbiter.pick_up(
+        dialed,
+        &picker,
+        &mut Hands {
+            picker: session,
+            arbiter,
+        },
+    );
     let group = match &result {
         Ok(p) => Some(p.claim.group),
         Err(NotPicked { group, .. }) => *group,

@@ -98,6 +98,12 @@ impl Session {
         unsafe { ffi::gp_fs_play(self.ptr, file.as_ptr()) == 0 }
     }
 
+    /// When this ringing leg is hung up, its phone is told the call was
+    /// answered elsewhere.
+    pub fn mark_answered_elsewhere(&self, on: bool) {
+        unsafe { ffi::gp_fs_mark_answered_elsewhere(self.ptr, c_int::from(on)) }
+    }
+
     /// FreeSWITCH's intercept: this session takes the caller `caller`,
     /// whose ringing legs end as picked off elsewhere.
     pub fn intercept(&self, caller: &str) -> bool {

@@ -56,18 +56,48 @@ pub fn installed() -> Result<PathBuf, String> {
         })
 }
 
-/// The module as `cargo build --release -p grouppickup-freeswitch` builds it.
+/// Where FreeSWITCH's own modules are installed.
+fn modules_dir(prefix: &Path) -> PathBuf {
+    let dir = prefix.join("lib/freeswitch/mod");
+    if dir.is_dir() {
+        dir
+    } else {
+        prefix.join("mod")
+    }
+}
+
+/// The module, built first by `cargo build --release -p
+/// grouppickup-freeswitch` (once per test process): `cargo test` builds a
+/// cdylib's tests but not the cdylib itself, and a test must never load a
+/// module older than the code it tests.
 pub fn module_path() -> PathBuf {
+    static BUILT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let out = Command::new(cargo)
+            .args([
+                "build",
+                "--release",
+                "--quiet",
+                "-p",
+                "grouppickup-freeswitch",
+            ])
+            .current_dir(REPO)
+            .output()
+            .map_err(|e| format!("running cargo: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    });
+    if let Err(e) = built {
+        panic!("building mod_grouppickup failed:\n{e}");
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(REPO).join("target"));
-    let path = target.join("release/libmod_grouppickup.so");
-    assert!(
-        path.is_file(),
-        "{} is missing: cargo build --release -p grouppickup-freeswitch first",
-        path.display()
-    );
-    path
+    target.join("release/libmod_grouppickup.so")
 }
 
 /// What a test's FreeSWITCH is made of.
@@ -107,7 +137,6 @@ pub struct FreeSwitch {
 pub const DOMAIN: &str = "127.0.0.1";
 
 fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, dir: &Path) -> String {
-    let module = dir.join("mod/mod_grouppickup.so");
     let logfile = dir.join("log/freeswitch.log");
     let users: String = spec
         .phones
@@ -145,7 +174,7 @@ fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, dir: &Path) -> St
         <load module="mod_dialplan_xml"/>
         <load module="mod_sofia"/>
         <load module="mod_loopback"/>
-        <load module="{module}"/>
+        <load module="mod_grouppickup"/>
       </modules>
     </configuration>
     <configuration name="logfile.conf">
@@ -203,7 +232,6 @@ fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, dir: &Path) -> St
 "#,
         rtp_start = rtp,
         rtp_end = rtp + 200,
-        module = module.display(),
         logfile = logfile.display(),
         grouppickup = spec.grouppickup,
         dialplan = spec.dialplan,
@@ -237,9 +265,15 @@ impl FreeSwitch {
         ] {
             fs::create_dir_all(dir.join(sub)).unwrap();
         }
-        // FreeSWITCH finds a module by its file name: mod_grouppickup.so.
-        let module = dir.join("mod/mod_grouppickup.so");
-        fs::copy(module_path(), &module).unwrap();
+        // A module directory of the test's own: FreeSWITCH's modules
+        // (linked) and ours, found by its file name, mod_grouppickup.so, so
+        // that `load`/`unload mod_grouppickup` work as for a user.
+        if let Ok(entries) = fs::read_dir(modules_dir(&prefix)) {
+            for e in entries.flatten() {
+                let _ = std::os::unix::fs::symlink(e.path(), dir.join("mod").join(e.file_name()));
+            }
+        }
+        fs::copy(module_path(), dir.join("mod/mod_grouppickup.so")).unwrap();
         if let Some(a) = &spec.assignments {
             fs::write(dir.join("db/grouppickup_assignments.conf"), a).unwrap();
         }
@@ -295,7 +329,7 @@ impl FreeSwitch {
             .arg("-storage")
             .arg(d("storage"))
             .arg("-mod")
-            .arg(self.modules_dir())
+            .arg(d("mod"))
             .stdin(Stdio::null())
             .stdout(fs::File::create(d("stdout.log")).unwrap())
             .stderr(fs::File::create(d("stderr.log")).unwrap())
@@ -348,16 +382,6 @@ impl FreeSwitch {
             }
             let _ = child.kill();
             let _ = child.wait();
-        }
-    }
-
-    /// Where FreeSWITCH's own modules are installed.
-    fn modules_dir(&self) -> PathBuf {
-        let dir = self.prefix.join("lib/freeswitch/mod");
-        if dir.is_dir() {
-            dir
-        } else {
-            self.prefix.join("mod")
         }
     }
 
