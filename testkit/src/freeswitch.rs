@@ -268,8 +268,17 @@ impl FreeSwitch {
         // A module directory of the test's own: FreeSWITCH's modules
         // (linked) and ours, found by its file name, mod_grouppickup.so, so
         // that `load`/`unload mod_grouppickup` work as for a user.
+        // A mod_grouppickup installed there is left out: ours is a copy of
+        // its own, never written through a link into the installed file
+        // (which other FreeSWITCHs may have mapped).
         if let Ok(entries) = fs::read_dir(modules_dir(&prefix)) {
             for e in entries.flatten() {
+                if e.file_name()
+                    .to_string_lossy()
+                    .starts_with("mod_grouppickup.")
+                {
+                    continue;
+                }
                 let _ = std::os::unix::fs::symlink(e.path(), dir.join("mod").join(e.file_name()));
             }
         }
@@ -364,25 +373,42 @@ impl FreeSwitch {
     /// Stops FreeSWITCH and starts it again on the same directories and
     /// ports (what was stored in db/ stays).
     pub fn restart(&mut self) {
-        self.stop();
+        if let Err(e) = self.stop() {
+            panic!("{e}:\n{}", tail(&self.log(), 40));
+        }
         self.launch();
     }
 
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            if let Ok(mut esl) = EventSocket::connect(self.esl_port) {
-                let _ = esl.send("api fsctl shutdown");
-            }
-            let deadline = Instant::now() + Duration::from_secs(15);
-            while Instant::now() < deadline {
-                if let Ok(Some(_)) = child.try_wait() {
-                    return;
-                }
-                sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+    /// Shuts FreeSWITCH down; Err when it had died, or died on the way
+    /// (a signal: a crash), rather than shut down.
+    fn stop(&mut self) -> Result<(), String> {
+        use std::os::unix::process::ExitStatusExt;
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
+        };
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!(
+                "FreeSWITCH had exited before the end of the test ({status})"
+            ));
         }
+        if let Ok(mut esl) = EventSocket::connect(self.esl_port) {
+            let _ = esl.send("api fsctl shutdown");
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                return match status.signal() {
+                    Some(sig) => Err(format!(
+                        "FreeSWITCH died of signal {sig} while shutting down"
+                    )),
+                    None => Ok(()),
+                };
+            }
+            sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        Err("FreeSWITCH did not shut down within 15 s".into())
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -443,12 +469,21 @@ impl FreeSwitch {
 }
 
 impl Drop for FreeSwitch {
+    /// Stopped by its PID whatever happened; a FreeSWITCH that crashed
+    /// fails the test (its files are kept).
     fn drop(&mut self) {
-        self.stop();
-        if std::env::var_os("GP_KEEP").is_none() && !std::thread::panicking() {
-            let _ = fs::remove_dir_all(&self.dir);
-        } else {
+        let stopped = self.stop();
+        let keep =
+            std::env::var_os("GP_KEEP").is_some() || std::thread::panicking() || stopped.is_err();
+        if keep {
             eprintln!("FreeSWITCH's files kept in {}", self.dir.display());
+        } else {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+        if let Err(e) = stopped {
+            if !std::thread::panicking() {
+                panic!("{e}:\n{}", tail(&self.log(), 40));
+            }
         }
     }
 }
@@ -584,20 +619,35 @@ impl EventSocket {
     /// The next event whose `Event-Subclass` (or `Event-Name`) is `name`,
     /// within `timeout`.
     pub fn next_event(&mut self, name: &str, timeout: Duration) -> Option<Message> {
-        let deadline = Instant::now() + timeout;
+        self.next_event_where(name, |_| true, timeout)
+    }
+
+    /// The next event named `name` (subclass or name) for which `wanted`
+    /// holds, within `timeout`; events passed over are dropped.
+    pub fn next_event_where(
+        &mut self,
+        name: &str,
+        wanted: impl Fn(&Message) -> bool,
+        timeout: Duration,
+    ) -> Option<Message> {
+        let matches = |e: &Message| {
+            (e.header("Event-Subclass") == Some(name) || e.header("Event-Name") == Some(name))
+                && wanted(e)
+        };
         while let Some(m) = self.queued.pop_front() {
             let e = m.event();
-            if e.header("Event-Subclass") == Some(name) || e.header("Event-Name") == Some(name) {
+            if matches(&e) {
                 return Some(e);
             }
         }
+        let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             let m = self.read_message().ok()?;
             if m.header("Content-Type") != Some("text/event-plain") {
                 continue;
             }
             let e = m.event();
-            if e.header("Event-Subclass") == Some(name) || e.header("Event-Name") == Some(name) {
+            if matches(&e) {
                 return Some(e);
             }
         }
