@@ -129,12 +129,7 @@ pub fn exec(session: &Session, data: &str) {
                 "grouppickup: {} dialed '{}': {}",
                 picker.name,
                 quote(dialed),
-                match failure {
-                    Failure::NoCall => "no pickable call is ringing in that group",
-                    Failure::Invalid => "not a group number of any configured range",
-                    Failure::Denied => "this picker is not allowed to pick up in that group",
-                    Failure::Failed => "the pickup could not be completed",
-                }
+                failure.explanation()
             ));
             session.set_var(STATUS_VAR, failure.as_str());
             notices::failed(dialed, &uuid, failure.as_str());
