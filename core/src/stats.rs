@@ -44,6 +44,16 @@ impl Failure {
             Failure::Failed => "FAILED",
         }
     }
+
+    /// What the reason means, for a log line about a picker's attempt.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Failure::NoCall => "no pickable call is ringing in that group",
+            Failure::Invalid => "not a group number of any configured range",
+            Failure::Denied => "this picker is not allowed to pick up in that group",
+            Failure::Failed => "the pickup could not be completed",
+        }
+    }
 }
 
 impl fmt::Display for Failure {
@@ -153,6 +163,15 @@ impl Stats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reason_has_its_own_explanation() {
+        let mut seen: Vec<&str> = Failure::ALL.iter().map(|f| f.explanation()).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), Failure::ALL.len());
+        assert!(Failure::NoCall.explanation().contains("no pickable call"));
+    }
 
     fn n(text: &str) -> GroupNumber {
         text.parse().unwrap()

@@ -12,6 +12,7 @@
 //! - `baresip`: real softphones (baresip), driven through their control port
 //! - `measure`: CPU time, memory and log lines of a running Asterisk
 //! - `bigconf`: a generated grouppickup.conf at benchmark scale
+//! - `freeswitch`: a real FreeSWITCH with mod_grouppickup, and its event socket
 //! - `redis`: Redis servers and sentinels for the cluster
 //! - `cluster`: three Asterisks sharing one registry, the cluster's office
 //! - `traffic`: steady calls and pickups in ten groups, and who answered them
@@ -22,6 +23,7 @@ pub mod ami;
 pub mod baresip;
 pub mod bigconf;
 pub mod cluster;
+pub mod freeswitch;
 pub mod measure;
 pub mod pbx;
 pub mod ports;
