@@ -11,6 +11,7 @@ pub mod config;
 pub mod device;
 pub mod fasthash;
 pub mod functions;
+pub mod guard;
 pub mod hashed_ids;
 pub mod legs;
 #[cfg(test)]

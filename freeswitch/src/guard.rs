@@ -2,23 +2,10 @@
 //! [`guard`], which turns a panic into a logged error and a failure value.
 
 use super::log;
-use std::panic::{self, AssertUnwindSafe};
+use std::panic;
 
 pub fn guard<R>(what: &str, failed: R, f: impl FnOnce() -> R) -> R {
-    match panic::catch_unwind(AssertUnwindSafe(f)) {
-        Ok(value) => value,
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            log::error(&format!(
-                "grouppickup: internal error in {what}: {message}; the operation was abandoned"
-            ));
-            failed
-        }
-    }
+    grouppickup_core::guard::catch(what, failed, f, log::error)
 }
 
 /// Rust's default panic message goes to stderr; FreeSWITCH's log is where

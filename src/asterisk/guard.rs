@@ -2,26 +2,16 @@
 //! [`guard`], which turns a panic into a logged error and a failure value.
 
 use super::log;
-use std::panic::{self, AssertUnwindSafe};
+use std::panic::{self, Location};
 
 /// Runs `f`; if it panics, logs which entry failed and returns `failed`.
 /// The log line names the entry's place (its caller), not this file.
 #[track_caller]
 pub fn guard<R>(what: &str, failed: R, f: impl FnOnce() -> R) -> R {
-    match panic::catch_unwind(AssertUnwindSafe(f)) {
-        Ok(value) => value,
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            log::error(&format!(
-                "grouppickup: internal error in {what}: {message}; the operation was abandoned"
-            ));
-            failed
-        }
-    }
+    let entry = Location::caller();
+    grouppickup_core::guard::catch(what, failed, f, |line| {
+        log::at(log::Level::GP_LOG_ERROR, entry, line)
+    })
 }
 
 /// In a build with the `fault-injection` feature, the input `!panic` makes
