@@ -4,7 +4,7 @@
 //! group *101, erin is in group *102; bob and dave are in no group; caller1
 //! and caller2 call in.
 
-use grouppickup_testkit::{Pbx, PbxSpec, Sipp};
+use grouppickup_testkit::{Pbx, PbxSpec};
 use std::time::Duration;
 
 const CONF: &str = "\
@@ -68,22 +68,6 @@ fn office() -> Pbx {
 
 const WAIT: Duration = Duration::from_secs(30);
 
-fn assert_answered_elsewhere(phone: &Sipp) {
-    let reasons = phone.cancel_reasons();
-    assert_eq!(
-        reasons.len(),
-        1,
-        "{}: CANCELs received: {reasons:?}",
-        phone.name
-    );
-    assert!(
-        reasons[0].contains("SIP;cause=200"),
-        "{}: CANCEL carries '{}', expected Reason: SIP;cause=200",
-        phone.name,
-        reasons[0]
-    );
-}
-
 #[test]
 fn basic_pickup_connects_picker_and_cancels_callee() {
     let pbx = office();
@@ -103,7 +87,7 @@ fn basic_pickup_connects_picker_and_cancels_callee() {
         .wait(WAIT)
         .expect("the caller is connected, then hung up by bob");
     alice.wait(WAIT).expect("alice's phone stops ringing");
-    assert_answered_elsewhere(&alice);
+    alice.assert_answered_elsewhere();
     pbx.wait_ringing(0);
     pbx.wait_log("picked up the call from caller1 to alice in group *101");
     let stats = pbx.cli("grouppickup show stats");
@@ -140,8 +124,8 @@ fn longest_ringing_call_is_picked_first() {
     ] {
         sipp.wait(WAIT).unwrap();
     }
-    assert_answered_elsewhere(&alice);
-    assert_answered_elsewhere(&carol);
+    alice.assert_answered_elsewhere();
+    carol.assert_answered_elsewhere();
 }
 
 #[test]
@@ -156,7 +140,7 @@ fn a_non_member_picks_up() {
     dave.wait(WAIT).unwrap();
     caller.wait(WAIT).unwrap();
     carol.wait(WAIT).unwrap();
-    assert_answered_elsewhere(&carol);
+    carol.assert_answered_elsewhere();
 }
 
 #[test]
@@ -177,7 +161,7 @@ fn another_groups_number_does_not_pick_the_call() {
     pbx.wait_bridged("caller1", "dave");
     dave.wait(WAIT).unwrap();
     erin.wait(WAIT).unwrap();
-    assert_answered_elsewhere(&erin);
+    erin.assert_answered_elsewhere();
 }
 
 #[test]
@@ -237,6 +221,6 @@ fn simultaneous_ring_is_picked_once_and_both_devices_cancelled() {
     caller.wait(WAIT).unwrap();
     alice.wait(WAIT).unwrap();
     desk.wait(WAIT).unwrap();
-    assert_answered_elsewhere(&alice);
-    assert_answered_elsewhere(&desk);
+    alice.assert_answered_elsewhere();
+    desk.assert_answered_elsewhere();
 }

@@ -49,8 +49,8 @@ fn a_call_ringing_at_two_devices_is_picked_once() {
     for sipp in [&mut bob, &mut caller, &mut alice, &mut alice2] {
         sipp.wait(WAIT).unwrap();
     }
-    assert_answered_elsewhere(&alice);
-    assert_answered_elsewhere(&alice2);
+    alice.assert_answered_elsewhere();
+    alice2.assert_answered_elsewhere();
     let stats = fs.api("grouppickup show stats");
     assert!(stats.contains("Pickups                      1"), "{stats}");
 }
@@ -211,7 +211,7 @@ fn race(pickers: usize) {
         }
         let _ = caller.wait(WAIT);
         alice.wait(WAIT).unwrap();
-        assert_answered_elsewhere(&alice);
+        alice.assert_answered_elsewhere();
         wait_ringing(&fs, 0);
     }
     let stats = fs.api("grouppickup show stats");
@@ -296,7 +296,7 @@ fn unload_and_load_100_times_leaves_no_thread_and_no_memory_behind() {
     for sipp in [&mut bob, &mut caller, &mut alice] {
         sipp.wait(WAIT).unwrap();
     }
-    assert_answered_elsewhere(&alice);
+    alice.assert_answered_elsewhere();
 }
 
 #[test]

@@ -26,7 +26,7 @@ fn basic_pickup_connects_picker_and_cancels_callee() {
         .wait(WAIT)
         .expect("the caller is connected, then hung up by bob");
     alice.wait(WAIT).expect("alice's phone stops ringing");
-    assert_answered_elsewhere(&alice);
+    alice.assert_answered_elsewhere();
     wait_ringing(&fs, 0);
 
     let event = events
@@ -60,7 +60,7 @@ fn longest_ringing_call_is_picked_first() {
     alice
         .wait(WAIT)
         .expect("alice's call (the older) was picked first");
-    assert_answered_elsewhere(&alice);
+    alice.assert_answered_elsewhere();
     let left = wait_ringing(&fs, 1);
     assert!(left.contains("carol"), "{left}");
 
@@ -68,7 +68,7 @@ fn longest_ringing_call_is_picked_first() {
     for sipp in [&mut dave, &mut first, &mut second, &mut carol] {
         sipp.wait(WAIT).unwrap();
     }
-    assert_answered_elsewhere(&carol);
+    carol.assert_answered_elsewhere();
 }
 
 #[test]
@@ -115,7 +115,7 @@ fn group_numbers_are_served_without_a_dialplan_entry_and_others_are_not() {
     for sipp in [&mut dave, &mut caller, &mut alice] {
         sipp.wait(WAIT).unwrap();
     }
-    assert_answered_elsewhere(&alice);
+    alice.assert_answered_elsewhere();
 }
 
 #[test]

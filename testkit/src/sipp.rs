@@ -316,6 +316,24 @@ impl Sipp {
             .collect()
     }
 
+    /// Asserts that the phone was told its call was answered elsewhere:
+    /// exactly one CANCEL, carrying `Reason: SIP;cause=200`.
+    pub fn assert_answered_elsewhere(&self) {
+        let reasons = self.cancel_reasons();
+        assert_eq!(
+            reasons.len(),
+            1,
+            "{}: CANCELs received: {reasons:?}",
+            self.name
+        );
+        assert!(
+            reasons[0].contains("SIP;cause=200"),
+            "{}: CANCEL carries '{}', expected Reason: SIP;cause=200",
+            self.name,
+            reasons[0]
+        );
+    }
+
     fn received_all(&self, method: &str) -> Vec<String> {
         self.messages()
             .split("----------------------------------------------- ")

@@ -8,7 +8,7 @@
 #![allow(dead_code)]
 
 use grouppickup_testkit::freeswitch::{installed, FreeSwitch, FsSpec, DOMAIN};
-use grouppickup_testkit::{tail, Sipp};
+use grouppickup_testkit::tail;
 use std::time::Duration;
 
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -118,22 +118,6 @@ pub fn spec() -> Option<FsSpec> {
 /// The office's FreeSWITCH, started, or None when none is installed.
 pub fn office() -> Option<FreeSwitch> {
     spec().map(FreeSwitch::start)
-}
-
-pub fn assert_answered_elsewhere(phone: &Sipp) {
-    let reasons = phone.cancel_reasons();
-    assert_eq!(
-        reasons.len(),
-        1,
-        "{}: CANCELs received: {reasons:?}",
-        phone.name
-    );
-    assert!(
-        reasons[0].contains("SIP;cause=200"),
-        "{}: CANCEL carries '{}', expected Reason: SIP;cause=200",
-        phone.name,
-        reasons[0]
-    );
 }
 
 pub fn wait_ringing(fs: &FreeSwitch, count: usize) -> String {
