@@ -236,12 +236,7 @@ return 1
     wait_settled("b reads the registry whole", redis.port, || {
         whole_reads(redis.port) == 4 && view_is_right(redis.port, &b)
     });
-    let shown: Vec<(u64, bool)> = b
-        .cluster
-        .remote_calls()
-        .iter()
-        .map(|c| (c.call.id, c.claimed))
-        .collect();
+    let shown = shown(&b);
     assert_eq!(shown, [(2, true), (3, false), (9, false)]);
     assert_eq!(b.cluster.remote_count(&g("*102")), 1);
 
@@ -271,6 +266,24 @@ return 1
 
 /// Two members of a registry that can be restarted in place; a rings
 /// calls 1, 2 and 3 in *101, and b claims call 1.
+/// The other server's calls as `b` shows them: (id, claimed).
+fn shown(b: &Member) -> Vec<(u64, bool)> {
+    b.cluster
+        .remote_calls()
+        .iter()
+        .map(|c| (c.call.id, c.claimed))
+        .collect()
+}
+
+/// Waits until both members are connected to the registry again and `b`'s
+/// view is right.
+fn back(port: u16, a: &Member, b: &Member, what: &str) {
+    wait_until("both connected again", WAIT, || {
+        a.cluster.connected() && b.cluster.connected()
+    });
+    wait_settled(what, port, || view_is_right(port, b));
+}
+
 fn ringing_on_a(redis: &Restartable) -> (Member, Member) {
     let a = Member::join("pbx-a", server(&redis.url()), "");
     let b = Member::join("pbx-b", server(&redis.url()), "");
@@ -308,20 +321,10 @@ fn a_registry_restarted_empty_leaves_the_view_right() {
     a.cluster.remove(2);
     a.cluster.publish(call("pbx-a", 4, "*102", "alice"));
     redis = Restartable::start(port, &dir.0.join("second"));
-    wait_until("both connected again", WAIT, || {
-        a.cluster.connected() && b.cluster.connected()
-    });
-    wait_settled("b's view is the new registry's", port, || {
-        view_is_right(port, &b)
-    });
+    back(port, &a, &b, "b's view is the new registry's");
     // a published again what still rings; b's claim died with the old
     // registry.
-    let shown: Vec<(u64, bool)> = b
-        .cluster
-        .remote_calls()
-        .iter()
-        .map(|c| (c.call.id, c.claimed))
-        .collect();
+    let shown = shown(&b);
     assert_eq!(shown, [(1, false), (3, false), (4, false)]);
     assert_eq!(
         whole_reads(port),
@@ -366,20 +369,10 @@ fn a_registry_restarted_from_an_older_snapshot_leaves_the_view_right() {
     std::fs::create_dir_all(&second).unwrap();
     std::fs::copy(first.join("dump.rdb"), second.join("dump.rdb")).unwrap();
     redis = Restartable::start(port, &second);
-    wait_until("both connected again", WAIT, || {
-        a.cluster.connected() && b.cluster.connected()
-    });
-    wait_settled("b's view is the restarted registry's", port, || {
-        view_is_right(port, &b)
-    });
+    back(port, &a, &b, "b's view is the restarted registry's");
     // a published again what rings (and took back call 2); the claim of
     // call 1 came back with the snapshot, the claim of call 3 did not.
-    let shown: Vec<(u64, bool)> = b
-        .cluster
-        .remote_calls()
-        .iter()
-        .map(|c| (c.call.id, c.claimed))
-        .collect();
+    let shown = shown(&b);
     assert_eq!(shown, [(1, true), (3, false), (4, false)]);
     assert_eq!(whole_reads(port), 2, "each member read the registry whole");
     drop(redis);

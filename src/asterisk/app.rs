@@ -143,12 +143,7 @@ pub fn exec(chan: Channel<'_>, data: &str) -> i32 {
                 "grouppickup: {} dialed '{}': {}",
                 picker.name,
                 quote(data),
-                match failure {
-                    Failure::NoCall => "no pickable call is ringing in that group",
-                    Failure::Invalid => "not a group number of any configured range",
-                    Failure::Denied => "this picker is not allowed to pick up in that group",
-                    Failure::Failed => "the pickup could not be completed",
-                }
+                failure.explanation()
             ));
             ami::event(
                 "GroupPickupFailed",

@@ -321,24 +321,15 @@ impl FreeSwitch {
 
     fn launch(&mut self) {
         let d = |s: &str| self.dir.join(s);
-        let child = Command::new(self.prefix.join("bin/freeswitch"))
-            .args(["-nonat", "-nc", "-nf", "-nosql"])
-            .arg("-conf")
-            .arg(d("conf"))
-            .arg("-log")
-            .arg(d("log"))
-            .arg("-db")
-            .arg(d("db"))
-            .arg("-run")
-            .arg(d("run"))
-            .arg("-temp")
-            .arg(d("temp"))
-            .arg("-cache")
-            .arg(d("cache"))
-            .arg("-storage")
-            .arg(d("storage"))
-            .arg("-mod")
-            .arg(d("mod"))
+        let mut command = Command::new(self.prefix.join("bin/freeswitch"));
+        command.args(["-nonat", "-nc", "-nf", "-nosql"]);
+        // Every directory FreeSWITCH writes to is this instance's own.
+        for dir in [
+            "conf", "log", "db", "run", "temp", "cache", "storage", "mod",
+        ] {
+            command.arg(format!("-{dir}")).arg(d(dir));
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(fs::File::create(d("stdout.log")).unwrap())
             .stderr(fs::File::create(d("stderr.log")).unwrap())

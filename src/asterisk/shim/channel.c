@@ -167,16 +167,15 @@ int gp_channel_answer(struct ast_channel *chan)
 	if (pjsip) {
 		pjsip_settle(chan);
 		/* The hang-up may have been queued as a frame only (it sets the
-		 * channel's flag only when it can take the lock at once). */
-		if (ast_check_hangup_locked(chan) || (ast_waitfor(chan, 0) > 0 && ast_safe_sleep(chan, 1))) {
+		 * channel's flag only when it can take the lock at once): pending
+		 * frames are read, briefly. */
+		if (ast_waitfor(chan, 0) > 0 && ast_safe_sleep(chan, 1)) {
 			return -1;
 		}
-		return ast_check_hangup_locked(chan) ? -1 : 0;
-	}
-	if (ast_safe_sleep(chan, GP_ANSWER_SETTLE_MS) || ast_check_hangup_locked(chan)) {
+	} else if (ast_safe_sleep(chan, GP_ANSWER_SETTLE_MS)) {
 		return -1;
 	}
-	return 0;
+	return ast_check_hangup_locked(chan) ? -1 : 0;
 }
 
 void gp_channel_play(struct ast_channel *chan, const char *sound)

@@ -8,9 +8,9 @@
  *
  * Dial messages, not channel snapshots: a call makes a snapshot at every
  * dialplan step and state change of each of its channels, and a
- * subscriber is handed each one on a thread of its own, which for a module
- * that cares about two moments of a dialed leg cost the PBX some 15 % more
- * CPU per ordinary call. A dialed leg has a dial message when the dialer
+ * subscriber is handed each one on a thread of its own: for a module that
+ * cares about two moments of a dialed leg, most of what it cost the PBX per
+ * ordinary call (docs/benchmarks.md, section 9). A dialed leg has a dial message when the dialer
  * starts it, when its device rings (RINGING, at each 180), on progress, and
  * a final one however it ends (ANSWER, BUSY, CANCEL, NOANSWER, ...; also
  * when a masquerade such as a pickup takes the leg over).
@@ -55,7 +55,7 @@ static void report_leg(const struct ast_channel_snapshot *now, int ringing)
 	gp_rs_leg_event(&event);
 }
 
-/* Whether a dial status is one of the updates that come before the end. */
+/* Whether a dial status is the leg's last (not one of the updates before it). */
 static int dial_status_final(const char *status)
 {
 	return strcmp(status, "RINGING") && strcmp(status, "PROGRESS") && strcmp(status, "PROCEEDING");
