@@ -199,13 +199,7 @@ fn write(port: u16, script: &str) {
 #[test]
 fn a_log_trimmed_past_a_view_or_a_change_not_logged_makes_it_read_the_registry_whole() {
     let redis = Server::redis(None, "");
-    let a = Member::join("pbx-a", server(&redis.url()), "");
-    let b = Member::join("pbx-b", server(&redis.url()), "");
-    a.wait_connected();
-    b.wait_connected();
-    for id in 1..=3 {
-        a.cluster.publish(call("pbx-a", id, "*101", "alice"));
-    }
+    let (a, b) = joined_with_three_calls_on_a(&redis.url());
     wait_settled("b sees a's calls", redis.port, || {
         b.cluster.remote_calls().len() == 3 && whole_reads(redis.port) == 2
     });
@@ -284,14 +278,21 @@ fn back(port: u16, a: &Member, b: &Member, what: &str) {
     wait_settled(what, port, || view_is_right(port, b));
 }
 
-fn ringing_on_a(redis: &Restartable) -> (Member, Member) {
-    let a = Member::join("pbx-a", server(&redis.url()), "");
-    let b = Member::join("pbx-b", server(&redis.url()), "");
+/// pbx-a and pbx-b joined to the registry at `url`, pbx-a with three calls
+/// of *101 published (not yet seen by b, maybe).
+fn joined_with_three_calls_on_a(url: &str) -> (Member, Member) {
+    let a = Member::join("pbx-a", server(url), "");
+    let b = Member::join("pbx-b", server(url), "");
     a.wait_connected();
     b.wait_connected();
     for id in 1..=3 {
         a.cluster.publish(call("pbx-a", id, "*101", "alice"));
     }
+    (a, b)
+}
+
+fn ringing_on_a(redis: &Restartable) -> (Member, Member) {
+    let (a, b) = joined_with_three_calls_on_a(&redis.url());
     wait_until("b sees a's calls", WAIT, || {
         b.cluster.remote_calls().len() == 3
     });
