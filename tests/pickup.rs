@@ -41,6 +41,8 @@ exten => 2001,1,Dial(PJSIP/alice,30)
 exten => 2002,1,Dial(PJSIP/carol,30)
 exten => 2003,1,Dial(PJSIP/erin,30)
 exten => 2011,1,Dial(PJSIP/alice&PJSIP/alice-desk,30)
+; Asterisk's own directed pickup of the call dialed to 2001.
+exten => 8001,1,Pickup(2001@internal)
 ; Nobody answers: the call goes on to the next priority, as voicemail would.
 exten => 2009,1,Dial(PJSIP/alice,3)
 same => n,Log(NOTICE,AFTER_DIAL DIALSTATUS=${DIALSTATUS})
@@ -223,4 +225,30 @@ fn simultaneous_ring_is_picked_once_and_both_devices_cancelled() {
     desk.wait(WAIT).unwrap();
     alice.assert_answered_elsewhere();
     desk.assert_answered_elsewhere();
+}
+
+/// Asterisk's own Pickup() takes a call the module tracks: the call leaves
+/// the index and the group's lamp goes idle (the leg stops ringing as
+/// itself when the picker is moved into it, without a dial message of its
+/// own).
+#[test]
+fn a_call_taken_by_native_pickup_leaves_the_index_and_the_lamp() {
+    let pbx = office();
+    let mut alice = pbx.ringing_phone("alice", 1);
+    let mut caller = pbx.call("caller1", "2001");
+    pbx.wait_ringing(1);
+    let lamp = || pbx.cli("dialplan eval function DEVICE_STATE(GroupPickup:*101)");
+    assert!(lamp().contains("RINGING"), "{}", lamp());
+
+    let mut dave = pbx.pick("dave", "8001", 1000);
+    pbx.wait_bridged("caller1", "dave");
+    pbx.wait_ringing(0);
+    pbx.wait_for("the lamp of *101 idle", WAIT, |_| {
+        lamp().contains("NOT_INUSE").then_some(())
+    });
+    dave.wait(WAIT).unwrap();
+    caller
+        .wait(WAIT)
+        .expect("the caller is connected, then hung up by dave");
+    alice.wait(WAIT).expect("alice's phone stops ringing");
 }

@@ -2,18 +2,20 @@
  * grouppickup -- Group Call Pickup for Asterisk
  *
  * Channel events: a stasis subscription to the dial progress of the PBX
- * (Dial(), Queue(), originated calls) that reports each dialed leg starting
- * and stopping to ring, and at load a replay of the legs ringing already,
- * oldest first.
+ * (Dial(), Queue(), originated calls) and to channel moves, that reports
+ * each dialed leg starting and stopping to ring, and at load a replay of
+ * the legs ringing already, oldest first.
  *
  * Dial messages, not channel snapshots: a call makes a snapshot at every
  * dialplan step and state change of each of its channels, and a
  * subscriber is handed each one on a thread of its own: for a module that
  * cares about two moments of a dialed leg, most of what it cost the PBX per
- * ordinary call (docs/benchmarks.md, section 9). A dialed leg has a dial message when the dialer
- * starts it, when its device rings (RINGING, at each 180), on progress, and
- * a final one however it ends (ANSWER, BUSY, CANCEL, NOANSWER, ...; also
- * when a masquerade such as a pickup takes the leg over).
+ * ordinary call (docs/benchmarks.md, section 9). A dialed leg has a dial
+ * message when the dialer starts it, when its device rings (RINGING, at
+ * each 180), on progress, and a final one however it ends (ANSWER, BUSY,
+ * CANCEL, NOANSWER, ...). A leg that another channel is moved into (native
+ * Pickup(), a transfer) stops ringing as itself without a final dial
+ * message that names it: the move's masquerade message does.
  *
  * This program is free software, distributed under the terms of the GNU
  * General Public License Version 2.
@@ -61,18 +63,12 @@ static int dial_status_final(const char *status)
 	return strcmp(status, "RINGING") && strcmp(status, "PROGRESS") && strcmp(status, "PROCEEDING");
 }
 
-static void on_dial_message(void *data, struct stasis_subscription *sub, struct stasis_message *message)
+static void on_dial(struct stasis_message *message)
 {
-	struct ast_multi_channel_blob *blob;
-	struct ast_channel_snapshot *peer;
-	const char *status;
+	struct ast_multi_channel_blob *blob = stasis_message_data(message);
+	struct ast_channel_snapshot *peer = ast_multi_channel_blob_get_channel(blob, "peer");
+	const char *status = ast_json_object_string_get(ast_multi_channel_blob_get_json(blob), "dialstatus");
 
-	if (stasis_message_type(message) != ast_channel_dial_type()) {
-		return;
-	}
-	blob = stasis_message_data(message);
-	peer = ast_multi_channel_blob_get_channel(blob, "peer");
-	status = ast_json_object_string_get(ast_multi_channel_blob_get_json(blob), "dialstatus");
 	/* The first message of a leg (no status) is before it rings. */
 	if (!peer || ast_strlen_zero(status)) {
 		return;
@@ -86,6 +82,30 @@ static void on_dial_message(void *data, struct stasis_subscription *sub, struct 
 		}
 	} else if (dial_status_final(status)) {
 		report_leg(peer, 0);
+	}
+}
+
+/* A channel is moved into another: the one it replaces stops ringing. */
+static void on_masquerade(struct stasis_message *message)
+{
+	struct ast_channel_blob *blob = stasis_message_data(message);
+	const char *replaced = ast_json_object_string_get(blob->blob, "newchanneluniqueid");
+	struct gp_leg_event event = { 0 };
+
+	if (ast_strlen_zero(replaced)) {
+		return;
+	}
+	event.uniqueid = replaced;
+	event.ringing = 0;
+	gp_rs_leg_event(&event);
+}
+
+static void on_channel_message(void *data, struct stasis_subscription *sub, struct stasis_message *message)
+{
+	if (stasis_message_type(message) == ast_channel_dial_type()) {
+		on_dial(message);
+	} else if (stasis_message_type(message) == ast_channel_masquerade_type()) {
+		on_masquerade(message);
 	}
 }
 
@@ -139,12 +159,13 @@ void gp_events_replay(void)
 
 int gp_events_load(void)
 {
-	channel_sub = stasis_subscribe_pool(ast_channel_topic_all(), on_dial_message, NULL);
+	channel_sub = stasis_subscribe_pool(ast_channel_topic_all(), on_channel_message, NULL);
 	if (!channel_sub) {
 		ast_log(LOG_ERROR, "grouppickup: could not subscribe to channel events; the module is not loaded\n");
 		return -1;
 	}
 	stasis_subscription_accept_message_type(channel_sub, ast_channel_dial_type());
+	stasis_subscription_accept_message_type(channel_sub, ast_channel_masquerade_type());
 	stasis_subscription_accept_message_type(channel_sub, stasis_subscription_change_type());
 	stasis_subscription_set_filter(channel_sub, STASIS_SUBSCRIPTION_FILTER_SELECTIVE);
 	/*
