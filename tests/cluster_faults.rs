@@ -41,6 +41,10 @@ fn picker(j: usize) -> String {
 
 /// The office with callers caller3 and caller4 on pbx-a and the pickers.
 fn office(sentinel: bool) -> Office {
+    office_with(sentinel, "")
+}
+
+fn office_with(sentinel: bool, general: &'static str) -> Office {
     let mut extra: [Vec<String>; 3] = Default::default();
     extra[0] = vec!["caller3".into(), "caller4".into()];
     for j in 0..PICKERS {
@@ -49,6 +53,7 @@ fn office(sentinel: bool) -> Office {
     Office::start_with(OfficeSpec {
         extra_phones: extra,
         sentinel,
+        general,
     })
 }
 
@@ -423,7 +428,10 @@ fn taken_for_b(office: &Office, skip: usize) -> Vec<String> {
 #[test]
 fn pickups_resume_within_three_seconds_after_the_sentinel_master_is_killed() {
     let kills = env_count("GP_FAILOVER_KILLS", 1);
-    let mut office = office(true);
+    // A picker that finds nothing hangs up at once instead of hearing the
+    // 2 s fail tone, so that pickers follow each other closely enough to
+    // time the resumption.
+    let mut office = office_with(true, "pickupfailtone = no\n");
     let callers = ["caller1", "caller3", "caller4"];
     // pick1 and pick4 are on pbx-b.
     let pickers_on_b = [picker(1), picker(4)];
@@ -461,18 +469,24 @@ fn pickups_resume_within_three_seconds_after_the_sentinel_master_is_killed() {
 
         let killed_at = time_of_day();
         let old_master = office.master().port;
+        let logged: Vec<usize> = office.sentinels.iter().map(|s| s.log().len()).collect();
         office.master().kill();
         let killed = Instant::now();
         let mut resumed_after = None;
+        // Each picker's INVITE and final answer, after the kill.
+        let mut tries = Vec::new();
         // When the sentinels first named another master: the part of the
-        // wait that is Sentinel's own failover.
-        let mut promoted_after = None;
-        while taken_for_b(&office, skip).len() < callers.len() {
-            if promoted_after.is_none()
-                && master_port(sentinel, SENTINEL_MASTER).is_some_and(|m| m != old_master)
-            {
-                promoted_after = Some(killed.elapsed());
+        // wait that is Sentinel's own failover, watched beside the pickers.
+        let promoted = std::thread::spawn(move || loop {
+            if master_port(sentinel, SENTINEL_MASTER).is_some_and(|m| m != old_master) {
+                return Some(killed.elapsed());
             }
+            if killed.elapsed() > Duration::from_secs(60) {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        });
+        while taken_for_b(&office, skip).len() < callers.len() {
             if killed.elapsed() > Duration::from_secs(60) {
                 let roles: Vec<String> = office
                     .redis
@@ -493,6 +507,18 @@ fn pickups_resume_within_three_seconds_after_the_sentinel_master_is_killed() {
                 continue;
             }
             let connected = taken_for_b(&office, skip).len() > before;
+            if let Some((sent, answered)) = p.invite_and_final_at() {
+                tries.push(format!(
+                    "INVITE {:?}, final {:?}, {}",
+                    sent.saturating_sub(killed_at),
+                    answered.saturating_sub(killed_at),
+                    if connected {
+                        "connected"
+                    } else {
+                        "not connected"
+                    }
+                ));
+            }
             if connected && resumed_after.is_none() {
                 let (_, answered) = p.invite_and_final_at().expect("time stamps");
                 resumed_after = Some(answered.saturating_sub(killed_at));
@@ -508,6 +534,20 @@ fn pickups_resume_within_three_seconds_after_the_sentinel_master_is_killed() {
         taken.sort();
         assert_eq!(taken, callers, "kill {kill}: each call picked once");
         let took = resumed_after.expect("a pickup after the kill");
+        let promoted_after = promoted.join().ok().flatten();
+        if took > Duration::from_secs(3) {
+            // Show what the pickers and the sentinels did meanwhile, to tell
+            // Sentinel's election from our reconnection.
+            println!("kill {kill}: pickers on pbx-b:\n{}", tries.join("\n"));
+            for (s, from) in office.sentinels.iter().zip(&logged) {
+                let log = s.log();
+                let events: Vec<&str> = log[(*from).min(log.len())..]
+                    .lines()
+                    .filter(|l| l.contains(" # ") || l.contains("tilt"))
+                    .collect();
+                println!("kill {kill}: sentinel {}:\n{}", s.port, events.join("\n"));
+            }
+        }
         println!(
             "kill {kill}: a picker on pbx-b was connected to a call on pbx-a {took:?} after the kill (the sentinels named a new master after {promoted_after:?}, {attempts} pickers so far)"
         );

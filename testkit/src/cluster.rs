@@ -36,6 +36,8 @@ pub struct OfficeSpec {
     /// The registry behind Sentinel (one master, two replicas, three
     /// sentinels) rather than one redis-server.
     pub sentinel: bool,
+    /// Settings added to every server's `[general]` section.
+    pub general: &'static str,
 }
 
 pub struct Office {
@@ -90,7 +92,12 @@ impl Office {
                 for (j, peer) in NODES.iter().enumerate().filter(|(j, _)| *j != i) {
                     node.pjsip += &node.trunk(peer, ports[j], "grouppickup-peers");
                 }
-                let conf = format!("{OFFICE_WITH_ALICE}{OFFICE_MORE}\n[cluster]\n{registry}");
+                let office = OFFICE_WITH_ALICE.replacen(
+                    "[general]\n",
+                    &format!("[general]\n{}", spec.general),
+                    1,
+                );
+                let conf = format!("{office}{OFFICE_MORE}\n[cluster]\n{registry}");
                 let mut phones = own[i].clone();
                 phones.extend(spec.extra_phones[i].iter().map(String::as_str));
                 Pbx::start_node(PbxSpec::new(&phones, &conf, DIALPLAN), node)

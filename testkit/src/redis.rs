@@ -44,7 +44,15 @@ impl Server {
     fn spawn(program: &str, conf: &str, port: u16, what: &str) -> Server {
         let dir = scratch(what);
         let path = dir.join("redis.conf");
-        std::fs::write(&path, format!("{conf}\ndir {}\n", dir.display())).unwrap();
+        std::fs::write(
+            &path,
+            format!(
+                "{conf}\ndir {}\nlogfile {}\n",
+                dir.display(),
+                dir.join("log").display()
+            ),
+        )
+        .unwrap();
         let child = Command::new(program)
             .arg(&path)
             .stdout(Stdio::null())
@@ -146,6 +154,12 @@ impl Server {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// What the server logged, for a test to show when something took
+    /// longer than it should.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
     }
 
     pub fn url(&self) -> String {
