@@ -57,6 +57,7 @@ const char *gp_fs_name(gp_fs_session *session);
 /* A channel variable (or caller profile field); NULL when unset. The text
  * lives as long as the session. */
 const char *gp_fs_get_var(gp_fs_session *session, const char *name);
+/* Sets a channel variable; a NULL value unsets it. */
 void gp_fs_set_var(gp_fs_session *session, const char *name, const char *value);
 int gp_fs_leg_state(gp_fs_session *session);
 /* Answers the session; 0 on success. */
@@ -96,6 +97,9 @@ void gp_rs_unload(void);
 void gp_rs_reload(void);
 /* The group_pickup application. */
 void gp_rs_app(gp_fs_session *session, const char *data);
+/* The group_pickup_sound application: the pickup sound `data`, played to
+ * one party once its pickup is bridged. */
+void gp_rs_pickup_sound(gp_fs_session *session, const char *data);
 /* The grouppickup API command; 0 on success. */
 int gp_rs_api(const char *cmd, gp_fs_stream *stream);
 /* A leg's event (enum gp_fs_leg_event). */

@@ -49,6 +49,17 @@ pub unsafe extern "C" fn gp_rs_app(session: *mut ffi::gp_fs_session, data: *cons
 }
 
 /// # Safety
+/// FreeSWITCH passes its live session and the application's argument.
+#[no_mangle]
+pub unsafe extern "C" fn gp_rs_pickup_sound(session: *mut ffi::gp_fs_session, data: *const c_char) {
+    let data = arg(data);
+    guard("group_pickup_sound", (), || {
+        let session = Session::running(session);
+        app::pickup_sound(&session, &data)
+    })
+}
+
+/// # Safety
 /// FreeSWITCH passes the command line and its output stream.
 #[no_mangle]
 pub unsafe extern "C" fn gp_rs_api(cmd: *const c_char, stream: *mut ffi::gp_fs_stream) -> c_int {

@@ -85,6 +85,11 @@ impl Session {
         unsafe { ffi::gp_fs_set_var(self.ptr, name.as_ptr(), value.as_ptr()) }
     }
 
+    pub fn unset_var(&self, name: &str) {
+        let name = cstring(name);
+        unsafe { ffi::gp_fs_set_var(self.ptr, name.as_ptr(), std::ptr::null()) }
+    }
+
     pub fn state(&self) -> LegState {
         LegState(unsafe { ffi::gp_fs_leg_state(self.ptr) } as u32)
     }

@@ -329,3 +329,77 @@ fn the_groups_presence_is_early_while_a_call_rings_and_terminated_after() {
         sipp.wait(WAIT).unwrap();
     }
 }
+
+#[test]
+fn the_pickup_sound_is_played_to_picker_and_caller_once_connected() {
+    let Some(mut spec) = spec() else { return };
+    const SOUND: &str = "tone_stream://%(300,0,800)";
+    spec.grouppickup = spec.grouppickup.replace(
+        "<param name=\"blf\" value=\"true\"/>",
+        &format!(
+            "<param name=\"blf\" value=\"true\"/><param name=\"pickup-sound\" value=\"{SOUND}\"/>"
+        ),
+    );
+    let fs = FreeSwitch::start(spec);
+    assert!(
+        fs.has_module("mod_tone_stream"),
+        "this test plays tone_stream:// and needs FreeSWITCH's mod_tone_stream installed"
+    );
+    let mut events = fs.events("PLAYBACK_START PLAYBACK_STOP CUSTOM grouppickup::pickup");
+    let mut alice = fs.ringing_phone("alice", 1);
+    let mut caller = fs.call("caller1", "2001");
+    wait_ringing(&fs, 1);
+    let mut bob = fs.pick("bob", "*101", 3000);
+
+    let pickup = events
+        .next_event("grouppickup::pickup", WAIT)
+        .expect("a grouppickup::pickup event");
+    let picker = pickup.header("Picker-UUID").unwrap().to_string();
+    // Each party's playback, started and finished, while connected.
+    let mut played = Vec::new();
+    for name in ["PLAYBACK_START", "PLAYBACK_STOP"] {
+        for _ in 0..2 {
+            let e = events
+                .next_event_where(
+                    name,
+                    |e| e.header("Playback-File-Path") == Some(SOUND),
+                    WAIT,
+                )
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{name}: only {played:?} of the picker's and the caller's:\n{}",
+                        tail(&fs.log(), 40)
+                    )
+                });
+            let uuid = e.header("Unique-ID").unwrap_or_default().to_string();
+            let who = if uuid == picker {
+                "picker"
+            } else if e.header("Caller-Username") == Some("caller1")
+                && e.header("Call-Direction") == Some("inbound")
+            {
+                "caller"
+            } else {
+                panic!("{name} on another channel: {e:?}")
+            };
+            played.push(format!("{name} {who}"));
+        }
+    }
+    played.sort();
+    assert_eq!(
+        played,
+        [
+            "PLAYBACK_START caller",
+            "PLAYBACK_START picker",
+            "PLAYBACK_STOP caller",
+            "PLAYBACK_STOP picker"
+        ],
+        "{played:?}"
+    );
+    for sipp in [&mut bob, &mut caller, &mut alice] {
+        sipp.wait(WAIT).unwrap();
+    }
+    alice.assert_answered_elsewhere();
+    assert_eq!(bob.final_response(), Some(200));
+    let stats = fs.api("grouppickup show stats");
+    assert!(stats.contains("Pickups                      1"), "{stats}");
+}

@@ -100,6 +100,10 @@ pub fn module_path() -> PathBuf {
     target.join("release/libmod_grouppickup.so")
 }
 
+/// Modules loaded when they are installed: sound files for the tests of
+/// `pickup-sound` (`tone_stream://`).
+const OPTIONAL_MODULES: &[&str] = &["mod_tone_stream"];
+
 /// What a test's FreeSWITCH is made of.
 pub struct FsSpec {
     pub phones: Vec<Phone>,
@@ -130,14 +134,26 @@ pub struct FreeSwitch {
     pub esl_port: u16,
     pub phones: Vec<Phone>,
     prefix: PathBuf,
+    /// The modules of [`OPTIONAL_MODULES`] installed, and so loaded.
+    optional: Vec<String>,
 }
 
 /// The domain of the test directory: phones' From host, so a picker's
 /// `sip_from_user@sip_from_host` is its directory user.
 pub const DOMAIN: &str = "127.0.0.1";
 
-fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, dir: &Path) -> String {
+fn freeswitch_xml(
+    spec: &FsSpec,
+    sip_port: u16,
+    esl_port: u16,
+    dir: &Path,
+    optional: &[String],
+) -> String {
     let logfile = dir.join("log/freeswitch.log");
+    let optional: String = optional
+        .iter()
+        .map(|m| format!("        <load module=\"{m}\"/>\n"))
+        .collect();
     let users: String = spec
         .phones
         .iter()
@@ -174,7 +190,7 @@ fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, dir: &Path) -> St
         <load module="mod_dialplan_xml"/>
         <load module="mod_sofia"/>
         <load module="mod_loopback"/>
-        <load module="mod_grouppickup"/>
+{optional}        <load module="mod_grouppickup"/>
       </modules>
     </configuration>
     <configuration name="logfile.conf">
@@ -206,6 +222,10 @@ fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, dir: &Path) -> St
             <param name="auth-calls" value="false"/>
             <param name="inbound-codec-prefs" value="PCMU"/>
             <param name="outbound-codec-prefs" value="PCMU"/>
+            <!-- As FreeSWITCH's sample profiles: media is paced by a timer,
+                 so a bridge runs (and plays sounds) whether or not a phone
+                 sends RTP; the test phones send none. -->
+            <param name="rtp-timer-name" value="soft"/>
             <param name="manage-presence" value="true"/>
             <param name="presence-hosts" value="{DOMAIN}"/>
           </settings>
@@ -286,6 +306,11 @@ impl FreeSwitch {
         if let Some(a) = &spec.assignments {
             fs::write(dir.join("db/grouppickup_assignments.conf"), a).unwrap();
         }
+        let optional = OPTIONAL_MODULES
+            .iter()
+            .filter(|m| modules_dir(&prefix).join(format!("{m}.so")).is_file())
+            .map(|m| m.to_string())
+            .collect();
         let mut fs_ = FreeSwitch {
             child: None,
             dir,
@@ -293,6 +318,7 @@ impl FreeSwitch {
             esl_port: free_tcp_port(),
             phones: Vec::new(),
             prefix,
+            optional,
         };
         fs_.write_conf(&spec);
         fs_.phones = spec.phones;
@@ -303,7 +329,13 @@ impl FreeSwitch {
     fn write_conf(&self, spec: &FsSpec) {
         fs::write(
             self.dir.join("conf/freeswitch.xml"),
-            freeswitch_xml(spec, self.sip_port, self.esl_port, &self.dir),
+            freeswitch_xml(
+                spec,
+                self.sip_port,
+                self.esl_port,
+                &self.dir,
+                &self.optional,
+            ),
         )
         .unwrap();
     }
@@ -400,6 +432,11 @@ impl FreeSwitch {
         let _ = child.kill();
         let _ = child.wait();
         Err("FreeSWITCH did not shut down within 15 s".into())
+    }
+
+    /// Whether FreeSWITCH has the module `name` loaded.
+    pub fn has_module(&self, name: &str) -> bool {
+        self.api(&format!("module_exists {name}")).trim() == "true"
     }
 
     pub fn pid(&self) -> Option<u32> {
