@@ -403,3 +403,73 @@ fn the_pickup_sound_is_played_to_picker_and_caller_once_connected() {
     let stats = fs.api("grouppickup show stats");
     assert!(stats.contains("Pickups                      1"), "{stats}");
 }
+
+#[test]
+fn reload_mod_grouppickup_with_a_bad_file_keeps_the_running_configuration() {
+    let Some(fs) = office() else { return };
+    let good = conf();
+    // FreeSWITCH's reload: an unload and a load, of a file now invalid.
+    fs.rewrite_grouppickup(
+        &good.replace("group=\"*102\"", "group=\"*300\""),
+        &dialplan(),
+    );
+    let out = fs.api("reload mod_grouppickup");
+    assert!(out.contains("+OK module loaded"), "{out}");
+    assert!(
+        fs.wait_log("<user name=\"erin\">: group *300", WAIT),
+        "the log names the file, the element and the value:\n{}",
+        tail(&fs.log(), 30)
+    );
+    assert!(fs.wait_log("comes up with the configuration it last had in force", WAIT));
+    assert!(
+        fs.log()
+            .contains("autoload_configs/grouppickup.conf.xml: <user name=\"erin\">"),
+        "{}",
+        tail(&fs.log(), 30)
+    );
+    assert_eq!(fs.api("module_exists mod_grouppickup").trim(), "true");
+    let erin = fs.api("grouppickup show user erin");
+    assert!(
+        erin.contains("*102"),
+        "the configuration in force stays: {erin}"
+    );
+
+    // The group numbers keep working: a real pickup.
+    let mut alice = fs.ringing_phone("alice", 1);
+    let mut caller = fs.call("caller1", "2001");
+    wait_ringing(&fs, 1);
+    let mut bob = fs.pick("bob", "*101", 500);
+    for sipp in [&mut bob, &mut caller, &mut alice] {
+        sipp.wait(WAIT).unwrap();
+    }
+    alice.assert_answered_elsewhere();
+
+    // A valid new file is applied by the next reload: erin moves to *103.
+    fs.rewrite_grouppickup(
+        &good.replace("group=\"*102\"", "group=\"*103\""),
+        &dialplan(),
+    );
+    let out = fs.api("reload mod_grouppickup");
+    assert!(out.contains("+OK module loaded"), "{out}");
+    let erin = fs.api("grouppickup show user erin");
+    assert!(erin.contains("*103"), "the new file is in force: {erin}");
+
+    // Broken again, `grouppickup reload` refuses it and *103 stays; so does
+    // the next `reload mod_grouppickup`.
+    fs.rewrite_grouppickup(
+        &good.replace("start=\"*100\"", "start=\"*99\""),
+        &dialplan(),
+    );
+    fs.api("reloadxml");
+    let out = fs.api("grouppickup reload");
+    assert!(out.starts_with("-ERR"), "{out}");
+    let out = fs.api("reload mod_grouppickup");
+    assert!(out.contains("+OK module loaded"), "{out}");
+    let erin = fs.api("grouppickup show user erin");
+    assert!(erin.contains("*103"), "{erin}");
+    let ranges = fs.api("grouppickup show ranges");
+    assert!(
+        ranges.contains("*100") && !ranges.contains("*99"),
+        "{ranges}"
+    );
+}
