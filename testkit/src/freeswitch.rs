@@ -66,38 +66,63 @@ fn modules_dir(prefix: &Path) -> PathBuf {
     }
 }
 
-/// The module, built first by `cargo build --release -p
-/// grouppickup-freeswitch` (once per test process): `cargo test` builds a
-/// cdylib's tests but not the cdylib itself, and a test must never load a
-/// module older than the code it tests.
-pub fn module_path() -> PathBuf {
-    static BUILT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let out = Command::new(cargo)
-            .args([
-                "build",
-                "--release",
-                "--quiet",
-                "-p",
-                "grouppickup-freeswitch",
-            ])
-            .current_dir(REPO)
-            .output()
-            .map_err(|e| format!("running cargo: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    });
-    if let Err(e) = built {
-        panic!("building mod_grouppickup failed:\n{e}");
+/// Builds the module with cargo (`extra` arguments added), once per
+/// test process and kind of build: `cargo test` builds a cdylib's tests but
+/// not the cdylib itself, and a test must never load a module older than
+/// the code it tests. Panics, with cargo's errors, when the build fails.
+fn build_module(extra: &[&str]) {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "grouppickup-freeswitch",
+        ])
+        .args(extra)
+        .current_dir(REPO)
+        .output()
+        .unwrap_or_else(|e| panic!("running cargo: {e}"));
+    if !out.status.success() {
+        panic!(
+            "building mod_grouppickup ({}) failed:\n{}",
+            extra.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(REPO).join("target"));
-    target.join("release/libmod_grouppickup.so")
+        .unwrap_or_else(|| Path::new(REPO).join("target"))
+}
+
+/// The module, built first by `cargo build --release -p
+/// grouppickup-freeswitch` (once per test process).
+pub fn module_path() -> PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| build_module(&[]));
+    target_dir().join("release/libmod_grouppickup.so")
+}
+
+/// The test-only build with the `fault-injection` feature (the input
+/// `!panic` makes each entry panic on purpose), in a target directory of
+/// its own (the Asterisk module's fault-injection build's), so the normal
+/// build is never replaced by it.
+pub fn fault_injection_module_path() -> PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    let dir = target_dir().join("fault-injection");
+    BUILT.call_once(|| {
+        build_module(&[
+            "--features",
+            "fault-injection",
+            "--target-dir",
+            &dir.display().to_string(),
+        ])
+    });
+    dir.join("release/libmod_grouppickup.so")
 }
 
 /// Modules loaded when they are installed: sound files for the tests of
@@ -263,7 +288,13 @@ impl FreeSwitch {
     /// answers and mod_grouppickup is loaded (or fails to load: see
     /// [`FreeSwitch::start_any`]).
     pub fn start(spec: FsSpec) -> FreeSwitch {
-        let fs = FreeSwitch::start_any(spec);
+        FreeSwitch::start_with_module(spec, &module_path())
+    }
+
+    /// Starts a FreeSWITCH with the module file `module` (a test build,
+    /// see [`fault_injection_module_path`]) instead of the normal build.
+    pub fn start_with_module(spec: FsSpec, module: &Path) -> FreeSwitch {
+        let fs = FreeSwitch::launch_with(spec, module);
         let loaded = fs.api("module_exists mod_grouppickup");
         assert_eq!(
             loaded.trim(),
@@ -276,6 +307,10 @@ impl FreeSwitch {
 
     /// Starts a FreeSWITCH whether or not the module loads.
     pub fn start_any(spec: FsSpec) -> FreeSwitch {
+        FreeSwitch::launch_with(spec, &module_path())
+    }
+
+    fn launch_with(spec: FsSpec, module: &Path) -> FreeSwitch {
         let prefix = installed().expect("FreeSWITCH");
         let n = STARTED.fetch_add(1, Ordering::SeqCst);
         let dir = std::env::temp_dir().join(format!("grouppickup-fs-{}-{}", std::process::id(), n));
@@ -302,7 +337,7 @@ impl FreeSwitch {
                 let _ = std::os::unix::fs::symlink(e.path(), dir.join("mod").join(e.file_name()));
             }
         }
-        fs::copy(module_path(), dir.join("mod/mod_grouppickup.so")).unwrap();
+        fs::copy(module, dir.join("mod/mod_grouppickup.so")).unwrap();
         if let Some(a) = &spec.assignments {
             fs::write(dir.join("db/grouppickup_assignments.conf"), a).unwrap();
         }
