@@ -215,7 +215,11 @@ void gp_fs_presence(const char *number, const char *domain, int ringing)
 	switch_event_t *event;
 
 	if (switch_event_create(&event, SWITCH_EVENT_PRESENCE_IN) != SWITCH_STATUS_SUCCESS) return;
-	switch_event_add_header_string(event, SWITCH_STACK_BOTTOM, "proto", "grouppickup");
+	/* mod_sofia notifies the subscriptions of the event's proto only, and
+	 * a phone's SUBSCRIBE to a plain number (*101) is one of proto "sip"
+	 * ("park" and the like are for park+<lot>): the group number is a
+	 * number phones dial and watch like any extension. */
+	switch_event_add_header_string(event, SWITCH_STACK_BOTTOM, "proto", "sip");
 	switch_event_add_header_string(event, SWITCH_STACK_BOTTOM, "login", number);
 	switch_event_add_header(event, SWITCH_STACK_BOTTOM, "from", "%s@%s", number, domain);
 	switch_event_add_header_string(event, SWITCH_STACK_BOTTOM, "status", ringing ? "Ringing" : "Idle");

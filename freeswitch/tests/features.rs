@@ -473,3 +473,67 @@ fn reload_mod_grouppickup_with_a_bad_file_keeps_the_running_configuration() {
         "{ranges}"
     );
 }
+
+/// The dialog state of each NOTIFY `watcher` got so far about `entity`,
+/// in order: the `<state>` of its dialog, or `idle` for a NOTIFY that
+/// lists no dialog.
+fn dialog_states(watcher: &Sipp, entity: &str) -> Vec<String> {
+    watcher
+        .received("NOTIFY")
+        .iter()
+        .filter(|n| n.contains(&format!("entity=\"sip:{entity}\"")))
+        .map(|n| {
+            n.split_once("<state")
+                .and_then(|(_, s)| s.split_once('>'))
+                .and_then(|(_, s)| s.split_once("</state>"))
+                .map_or("idle".to_string(), |(state, _)| state.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_phone_subscribed_to_a_group_number_is_notified_of_ringing_then_idle() {
+    let Some(fs) = office() else { return };
+    let entity = format!("*101@{DOMAIN}");
+    let wait_for = |watcher: &Sipp, what: &str, done: &dyn Fn(&[String]) -> bool| {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let states = dialog_states(watcher, &entity);
+            if done(&states) {
+                return states;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: dialog states so far {states:?}\n{}\n{}",
+                tail(&watcher.messages(), 60),
+                tail(&fs.log(), 30)
+            );
+            sleep(Duration::from_millis(50));
+        }
+    };
+    // A real SUBSCRIBE (Event: dialog) for *101; FreeSWITCH answers with
+    // the group's state now: nothing rings.
+    let watcher = fs.blf_watcher("dave", "*101");
+    let initial = wait_for(&watcher, "an initial NOTIFY", &|s| !s.is_empty());
+    assert!(
+        initial.iter().all(|s| s != "early"),
+        "nothing rings yet: {initial:?}"
+    );
+
+    let mut alice = fs.ringing_phone("alice", 1);
+    let mut caller = fs.call("caller1", "2001");
+    wait_ringing(&fs, 1);
+    let rung = wait_for(&watcher, "a NOTIFY of the call ringing", &|s| {
+        s.iter().any(|s| s == "early")
+    });
+
+    let mut bob = fs.pick("bob", "*101", 500);
+    let states = wait_for(&watcher, "a NOTIFY of the group idle again", &|s| {
+        s.len() > rung.len() && s.last().is_some_and(|l| l == "terminated" || l == "idle")
+    });
+    eprintln!("dialog states notified for {entity}: {states:?}");
+    for sipp in [&mut bob, &mut caller, &mut alice] {
+        sipp.wait(WAIT).unwrap();
+    }
+    alice.assert_answered_elsewhere();
+}

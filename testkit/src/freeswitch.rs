@@ -253,6 +253,8 @@ fn freeswitch_xml(
             <param name="rtp-timer-name" value="soft"/>
             <param name="manage-presence" value="true"/>
             <param name="presence-hosts" value="{DOMAIN}"/>
+            <!-- A BLF key subscribes without a password, as its calls do. -->
+            <param name="auth-subscriptions" value="false"/>
           </settings>
         </profile>
       </profiles>
@@ -750,6 +752,12 @@ impl FreeSwitch {
     /// A caller that may be refused (any usual final response) or answered.
     pub fn call_or_fail(&self, name: &str, number: &str) -> crate::Sipp {
         self.sipp("uac_call_or_fail.xml", name, Some(number), 1, 0)
+    }
+
+    /// A BLF key: `name` subscribes to the dialog state of `number` and
+    /// answers every NOTIFY (read them with [`crate::Sipp::received`]).
+    pub fn blf_watcher(&self, name: &str, number: &str) -> crate::Sipp {
+        self.sipp("uac_watch_dialog.xml", name, Some(number), 1, 0)
     }
 
     /// A picker dialling `number`, connected for `hold_ms`, then hanging up.
