@@ -1,8 +1,9 @@
 //! mod_grouppickup's features in a real FreeSWITCH with SIPp phones:
 //! simultaneous ring, exclusions, group isolation, unanswered calls going
 //! on, runtime assignments persisting across a restart, bad configuration
-//! at load and on reload, racing pickers, unload/load. Skips (saying so)
-//! without an installed FreeSWITCH.
+//! at load and on each kind of reload, racing pickers, unload/load, the
+//! pickup sound, BLF as presence events and as NOTIFYs to a subscribed
+//! phone. Skips (saying so) without an installed FreeSWITCH.
 
 mod office;
 
