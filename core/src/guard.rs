@@ -1,6 +1,7 @@
 //! What every host's entries from C share: a panic must never unwind into
 //! the PBX. [`catch`] runs an entry, turns a panic into one log line for
-//! the host to write, and returns the entry's failure value.
+//! the host to write, and returns the entry's failure value;
+//! [`fault_point`] lets the hosts' tests prove it.
 
 use std::panic::{self, AssertUnwindSafe};
 
@@ -23,6 +24,19 @@ pub fn catch<R>(what: &str, failed: R, f: impl FnOnce() -> R, report: impl FnOnc
     }
 }
 
+/// In a build with the `fault-injection` feature, the input `!panic` makes
+/// an entry panic on purpose, so a host's tests can prove its guard holds.
+/// In a normal build this is nothing.
+#[inline]
+pub fn fault_point(input: &str) {
+    #[cfg(feature = "fault-injection")]
+    if input == "!panic" {
+        panic!("deliberate panic for the input !panic (fault-injection build)");
+    }
+    #[cfg(not(feature = "fault-injection"))]
+    let _ = input;
+}
+
 #[cfg(test)]
 mod tests {
     use super::catch;
@@ -41,6 +55,25 @@ mod tests {
             line,
             "grouppickup: internal error in the test: on purpose; the operation was abandoned"
         );
+    }
+
+    #[cfg(feature = "fault-injection")]
+    #[test]
+    fn the_panic_input_panics_in_a_fault_injection_build_and_nothing_else_does() {
+        use super::fault_point;
+        let run = |input: &str| {
+            catch(
+                "the test",
+                -1,
+                || {
+                    fault_point(input);
+                    0
+                },
+                |_| {},
+            )
+        };
+        assert_eq!(run("!panic"), -1);
+        assert_eq!(run("*101"), 0);
     }
 
     #[test]

@@ -40,13 +40,22 @@ typedef struct gp_fs_stream gp_fs_stream;   /* switch_stream_handle_t */
 
 void gp_fs_log(int level, const char *message);
 
-/* Reads autoload_configs/<name>; calls `element` for every element of the
- * second level (depth 1: settings, ranges, ...; depth 2: param, range, ...)
- * and `attr` for each attribute of the last element reported. Returns 0, or
- * -1 when FreeSWITCH has no such configuration. */
+/* The configuration autoload_configs/<name> as FreeSWITCH has it now, as
+ * XML text (given back with gp_fs_free), or NULL when there is none. */
+char *gp_fs_config_text(const char *name);
+/* Walks a configuration's XML text: calls `element` for every element of
+ * the first two levels inside it (depth 1: settings, ranges, ...; depth 2:
+ * param, range, ...) and `attr` for each attribute of the last element
+ * reported. Returns 0, or -1 when the text is not XML. */
 typedef void (*gp_fs_element_fn)(void *ctx, int depth, const char *name);
 typedef void (*gp_fs_attr_fn)(void *ctx, const char *name, const char *value);
-int gp_fs_read_config(const char *name, void *ctx, gp_fs_element_fn element, gp_fs_attr_fn attr);
+int gp_fs_walk_config(const char *text, void *ctx, gp_fs_element_fn element, gp_fs_attr_fn attr);
+
+/* FreeSWITCH's global variables, which outlive the module (an unload and a
+ * load): a copy given back with gp_fs_free (NULL when unset), and set. */
+char *gp_fs_get_global(const char *name);
+void gp_fs_set_global(const char *name, const char *value);
+void gp_fs_free(char *text);
 
 /* A session by uuid, read-locked (NULL when there is none); every located
  * session is given back with gp_fs_release. */
@@ -57,6 +66,7 @@ const char *gp_fs_name(gp_fs_session *session);
 /* A channel variable (or caller profile field); NULL when unset. The text
  * lives as long as the session. */
 const char *gp_fs_get_var(gp_fs_session *session, const char *name);
+/* Sets a channel variable; a NULL value unsets it. */
 void gp_fs_set_var(gp_fs_session *session, const char *name, const char *value);
 int gp_fs_leg_state(gp_fs_session *session);
 /* Answers the session; 0 on success. */
@@ -96,6 +106,9 @@ void gp_rs_unload(void);
 void gp_rs_reload(void);
 /* The group_pickup application. */
 void gp_rs_app(gp_fs_session *session, const char *data);
+/* The group_pickup_sound application: the pickup sound `data`, played to
+ * one party once its pickup is bridged. */
+void gp_rs_pickup_sound(gp_fs_session *session, const char *data);
 /* The grouppickup API command; 0 on success. */
 int gp_rs_api(const char *cmd, gp_fs_stream *stream);
 /* A leg's event (enum gp_fs_leg_event). */

@@ -31,11 +31,25 @@ static void report_attrs(switch_xml_t x, void *ctx, gp_fs_attr_fn attr)
 	}
 }
 
-int gp_fs_read_config(const char *name, void *ctx, gp_fs_element_fn element, gp_fs_attr_fn attr)
+char *gp_fs_config_text(const char *name)
 {
-	switch_xml_t xml, cfg, top, item;
+	switch_xml_t xml, cfg;
+	char *text;
 
 	if (!(xml = switch_xml_open_cfg(name, &cfg, NULL))) {
+		return NULL;
+	}
+	text = switch_xml_toxml(cfg, SWITCH_FALSE);
+	switch_xml_free(xml);
+	return text;
+}
+
+int gp_fs_walk_config(const char *text, void *ctx, gp_fs_element_fn element, gp_fs_attr_fn attr)
+{
+	switch_xml_t cfg, top, item;
+
+	/* Parsed from a copy: the text is not written to. */
+	if (zstr(text) || !(cfg = switch_xml_parse_str_dup((char *)text))) {
 		return -1;
 	}
 	for (top = cfg->child; top; top = top->ordered) {
@@ -46,8 +60,23 @@ int gp_fs_read_config(const char *name, void *ctx, gp_fs_element_fn element, gp_
 			report_attrs(item, ctx, attr);
 		}
 	}
-	switch_xml_free(xml);
+	switch_xml_free(cfg);
 	return 0;
+}
+
+char *gp_fs_get_global(const char *name)
+{
+	return switch_core_get_variable_dup(name);
+}
+
+void gp_fs_set_global(const char *name, const char *value)
+{
+	switch_core_set_variable(name, value);
+}
+
+void gp_fs_free(char *text)
+{
+	free(text);
 }
 
 gp_fs_session *gp_fs_locate(const char *uuid)
@@ -186,7 +215,11 @@ void gp_fs_presence(const char *number, const char *domain, int ringing)
 	switch_event_t *event;
 
 	if (switch_event_create(&event, SWITCH_EVENT_PRESENCE_IN) != SWITCH_STATUS_SUCCESS) return;
-	switch_event_add_header_string(event, SWITCH_STACK_BOTTOM, "proto", "grouppickup");
+	/* mod_sofia notifies the subscriptions of the event's proto only, and
+	 * a phone's SUBSCRIBE to a plain number (*101) is one of proto "sip"
+	 * ("park" and the like are for park+<lot>): the group number is a
+	 * number phones dial and watch like any extension. */
+	switch_event_add_header_string(event, SWITCH_STACK_BOTTOM, "proto", "sip");
 	switch_event_add_header_string(event, SWITCH_STACK_BOTTOM, "login", number);
 	switch_event_add_header(event, SWITCH_STACK_BOTTOM, "from", "%s@%s", number, domain);
 	switch_event_add_header_string(event, SWITCH_STACK_BOTTOM, "status", ringing ? "Ringing" : "Idle");

@@ -22,6 +22,11 @@ SWITCH_STANDARD_APP(group_pickup_app)
 	gp_rs_app((gp_fs_session *)session, data ? data : "");
 }
 
+SWITCH_STANDARD_APP(group_pickup_sound_app)
+{
+	gp_rs_pickup_sound((gp_fs_session *)session, data ? data : "");
+}
+
 SWITCH_STANDARD_API(grouppickup_api)
 {
 	(void)session;
@@ -120,6 +125,10 @@ SWITCH_MODULE_LOAD_FUNCTION(mod_grouppickup_load)
 				   "Picks up the call that has rung longest in the group of <number>; on failure sets "
 				   "grouppickup_status to NOCALL, INVALID, DENIED or FAILED.",
 				   group_pickup_app, GP_APP_SYNTAX, SAF_NONE);
+	SWITCH_ADD_APP(app_interface, "group_pickup_sound", "Group Call Pickup: the pickup sound",
+				   "Plays <sound> once; group_pickup runs it on both parties of a pickup when they are "
+				   "bridged (pickup-sound).",
+				   group_pickup_sound_app, "<sound>", SAF_NONE);
 	SWITCH_ADD_API(api_interface, "grouppickup", "Group Call Pickup", grouppickup_api, GP_API_SYNTAX);
 
 	for (i = 0; i < sizeof(leg_events) / sizeof(leg_events[0]); i++) {

@@ -3,6 +3,11 @@
 //! a ringing leg's caller with FreeSWITCH's intercept, re-checked on the
 //! live, located leg) and reports the outcome: logged, a CUSTOM event,
 //! `grouppickup_status`, the group's presence.
+//!
+//! `pickup-sound` is played to both parties once they are bridged: each
+//! side's bridge runs `group_pickup_sound` (FreeSWITCH's
+//! `bridge_pre_execute_app`, which a bridge executes on its own leg once
+//! media flows), so the sound never delays or breaks the intercept.
 
 use super::host::Session;
 use super::legs::device_of_caller;
@@ -16,9 +21,29 @@ use grouppickup_core::stats::Failure;
 /// The channel variable a failed pickup sets.
 pub const STATUS_VAR: &str = "grouppickup_status";
 
+/// What a bridge runs on its leg once media flows (FreeSWITCH's names),
+/// and the application that plays the pickup sound there.
+const BRIDGE_APP: &str = "bridge_pre_execute_app";
+const BRIDGE_DATA: &str = "bridge_pre_execute_data";
+const SOUND_APP: &str = "group_pickup_sound";
+
 struct Hands<'a> {
     picker: &'a Session,
     arbiter: &'a Arbiter,
+    /// `pickup-sound`, empty for none.
+    sound: &'a str,
+}
+
+/// Schedules (or, `on` false, withdraws) the pickup sound on the bridge
+/// `session` is about to enter.
+fn schedule_sound(session: &Session, sound: &str, on: bool) {
+    if on {
+        session.set_var(BRIDGE_APP, SOUND_APP);
+        session.set_var(BRIDGE_DATA, sound);
+    } else {
+        session.unset_var(BRIDGE_APP);
+        session.unset_var(BRIDGE_DATA);
+    }
 }
 
 impl Hands<'_> {
@@ -31,6 +56,17 @@ impl Hands<'_> {
                 .map(|call| call.legs.iter().map(|l| l.id.clone()).collect())
                 .unwrap_or_default()
         })
+    }
+
+    /// The pickup sound on the picker's and the caller's coming bridge.
+    fn schedule_sound(&self, caller: &str, on: bool) {
+        if self.sound.is_empty() {
+            return;
+        }
+        schedule_sound(self.picker, self.sound, on);
+        if let Some(caller) = Session::locate(caller) {
+            schedule_sound(&caller, self.sound, on);
+        }
     }
 }
 
@@ -68,6 +104,7 @@ impl PickupHost for Hands<'_> {
             "grouppickup: {} ringing leg(s) of the call marked answered elsewhere",
             others.len()
         ));
+        self.schedule_sound(&caller, true);
         // FreeSWITCH's intercept refuses a caller answered meanwhile (the
         // callee took the call): that is a call gone, not a failure.
         if self.picker.intercept(&caller) {
@@ -76,6 +113,7 @@ impl PickupHost for Hands<'_> {
             for other in &others {
                 other.mark_answered_elsewhere(false);
             }
+            self.schedule_sound(&caller, false);
             Take::Gone
         }
     }
@@ -107,6 +145,7 @@ pub fn exec(session: &Session, data: &str) {
         &mut Hands {
             picker: session,
             arbiter,
+            sound: &config.general.pickupsound,
         },
     );
     let group = match &result {
@@ -138,5 +177,23 @@ pub fn exec(session: &Session, data: &str) {
                 session.play(sound);
             }
         }
+    }
+}
+
+/// `group_pickup_sound <sound>`, run by a pickup's bridge on each party:
+/// once only (a later bridge of the same leg, after a transfer, plays
+/// nothing), then the sound.
+pub fn pickup_sound(session: &Session, sound: &str) {
+    if session.var(BRIDGE_APP).as_deref() == Some(SOUND_APP) {
+        session.unset_var(BRIDGE_APP);
+        session.unset_var(BRIDGE_DATA);
+    }
+    let sound = sound.trim();
+    if !sound.is_empty() && !session.play(sound) {
+        log::warning(&format!(
+            "grouppickup: {}: could not play the pickup sound '{}'",
+            session.name(),
+            quote(sound)
+        ));
     }
 }

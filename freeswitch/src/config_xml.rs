@@ -60,7 +60,13 @@ const USER: &[(&str, &str)] = &[
 
 /// Where an element is: `<user name="alice">`, for errors.
 fn describe(e: &Element) -> String {
-    let key = ["name", "number"]
+    // A group is known by its number (its name is a label).
+    let keys = if e.name == "group" {
+        ["number", "name"]
+    } else {
+        ["name", "number"]
+    };
+    let key = keys
         .iter()
         .find_map(|k| e.attrs.iter().find(|(n, _)| n == k));
     match key {
@@ -295,7 +301,15 @@ mod tests {
         );
 
         let mut bad = sample();
-        bad[5] = el(2, "group", &[("number", "*101"), ("pickup-by", "nobody")]);
+        bad[5] = el(
+            2,
+            "group",
+            &[
+                ("number", "*101"),
+                ("name", "Sales"),
+                ("pickup-by", "nobody"),
+            ],
+        );
         let errors = parse(&bad).unwrap_err();
         assert!(errors[0].contains("<group number=\"*101\">"), "{errors:?}");
         assert!(errors[0].contains("pickup-by"), "{errors:?}");

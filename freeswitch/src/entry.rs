@@ -1,10 +1,13 @@
 //! Every entry from C (include/gp_freeswitch.h, gp_rs_*): each runs inside
-//! the panic guard, so nothing unwinds into FreeSWITCH.
+//! the panic guard, so nothing unwinds into FreeSWITCH. In a
+//! `fault-injection` build, an entry given `!panic` panics on purpose
+//! (tests/guard.rs).
 
 use super::ffi;
 use super::guard::{guard, install_panic_hook};
 use super::host::{Session, Stream};
 use super::{api, app, legs, module};
+use grouppickup_core::guard::fault_point;
 use std::ffi::{c_char, c_int, CStr};
 
 /// # Safety
@@ -43,8 +46,21 @@ pub extern "C" fn gp_rs_reload() {
 pub unsafe extern "C" fn gp_rs_app(session: *mut ffi::gp_fs_session, data: *const c_char) {
     let data = arg(data);
     guard("group_pickup", (), || {
+        fault_point(&data);
         let session = Session::running(session);
         app::exec(&session, &data)
+    })
+}
+
+/// # Safety
+/// FreeSWITCH passes its live session and the application's argument.
+#[no_mangle]
+pub unsafe extern "C" fn gp_rs_pickup_sound(session: *mut ffi::gp_fs_session, data: *const c_char) {
+    let data = arg(data);
+    guard("group_pickup_sound", (), || {
+        fault_point(&data);
+        let session = Session::running(session);
+        app::pickup_sound(&session, &data)
     })
 }
 
@@ -57,7 +73,10 @@ pub unsafe extern "C" fn gp_rs_api(cmd: *const c_char, stream: *mut ffi::gp_fs_s
     let text = guard(
         "the grouppickup API",
         "-ERR internal error; the log says more\n".to_string(),
-        || api::run(&cmd),
+        || {
+            cmd.split_whitespace().for_each(fault_point);
+            api::run(&cmd)
+        },
     );
     stream.write(&text);
     0
@@ -83,6 +102,7 @@ pub unsafe extern "C" fn gp_rs_leg_event(event: c_int, uuid: *const c_char) {
 pub unsafe extern "C" fn gp_rs_serves(context: *const c_char, number: *const c_char) -> c_int {
     let (context, number) = (arg(context), arg(number));
     guard("the dialplan lookup", 0, || {
+        fault_point(&number);
         let Some(module) = module::get() else {
             return 0;
         };

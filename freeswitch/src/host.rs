@@ -85,6 +85,11 @@ impl Session {
         unsafe { ffi::gp_fs_set_var(self.ptr, name.as_ptr(), value.as_ptr()) }
     }
 
+    pub fn unset_var(&self, name: &str) {
+        let name = cstring(name);
+        unsafe { ffi::gp_fs_set_var(self.ptr, name.as_ptr(), std::ptr::null()) }
+    }
+
     pub fn state(&self) -> LegState {
         LegState(unsafe { ffi::gp_fs_leg_state(self.ptr) } as u32)
     }
@@ -173,10 +178,29 @@ pub fn db_dir() -> String {
     unsafe { text(ffi::gp_fs_db_dir()) }.unwrap_or_default()
 }
 
-/// Reads `autoload_configs/<name>`: `element(depth, name)` for each element
-/// of the first two levels and `attr(name, value)` for the attributes of the
-/// last one. False when FreeSWITCH has no such configuration.
-pub fn read_config(name: &str, sink: &mut dyn ConfigSink) -> bool {
+/// Text FreeSWITCH allocated for us, copied and given back.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string to be freed with gp_fs_free.
+unsafe fn owned_text(p: *mut c_char) -> Option<String> {
+    let copy = text(p);
+    if !p.is_null() {
+        ffi::gp_fs_free(p);
+    }
+    copy
+}
+
+/// The configuration `autoload_configs/<name>` as FreeSWITCH has it now
+/// (its XML text), or None when FreeSWITCH has no such configuration.
+pub fn config_text(name: &str) -> Option<String> {
+    let name = cstring(name);
+    unsafe { owned_text(ffi::gp_fs_config_text(name.as_ptr())) }
+}
+
+/// Walks a configuration's XML text: `element(depth, name)` for each
+/// element of the first two levels and `attr(name, value)` for the
+/// attributes of the last one. False when the text is not XML.
+pub fn walk_config(xml: &str, sink: &mut dyn ConfigSink) -> bool {
     unsafe extern "C" fn element(ctx: *mut std::ffi::c_void, depth: c_int, name: *const c_char) {
         let sink = &mut *(ctx as *mut &mut dyn ConfigSink);
         sink.element(depth, &text(name).unwrap_or_default());
@@ -192,13 +216,24 @@ pub fn read_config(name: &str, sink: &mut dyn ConfigSink) -> bool {
             &text(value).unwrap_or_default(),
         );
     }
-    let name = cstring(name);
+    let xml = cstring(xml);
     let mut sink = sink;
     let ctx = &mut sink as *mut &mut dyn ConfigSink as *mut std::ffi::c_void;
-    unsafe { ffi::gp_fs_read_config(name.as_ptr(), ctx, Some(element), Some(attr)) == 0 }
+    unsafe { ffi::gp_fs_walk_config(xml.as_ptr(), ctx, Some(element), Some(attr)) == 0 }
 }
 
-/// What [`read_config`] reports to.
+/// A FreeSWITCH global variable: it outlives the module's unload.
+pub fn global(name: &str) -> Option<String> {
+    let name = cstring(name);
+    unsafe { owned_text(ffi::gp_fs_get_global(name.as_ptr())) }.filter(|v| !v.is_empty())
+}
+
+pub fn set_global(name: &str, value: &str) {
+    let (name, value) = (cstring(name), cstring(value));
+    unsafe { ffi::gp_fs_set_global(name.as_ptr(), value.as_ptr()) }
+}
+
+/// What [`walk_config`] reports to.
 pub trait ConfigSink {
     fn element(&mut self, depth: i32, name: &str);
     fn attr(&mut self, name: &str, value: &str);

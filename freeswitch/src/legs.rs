@@ -74,6 +74,9 @@ pub fn ringing(uuid: &str) {
         of_caller("caller_id_name"),
         of_caller("destination_number"),
     );
+    // The event's only input a caller controls (a fault-injection build
+    // panics on `!panic`).
+    grouppickup_core::guard::fault_point(&caller_name);
     let name = leg.name();
     let call = caller_uuid.unwrap_or_default();
     let event = LegEvent {

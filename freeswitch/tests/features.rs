@@ -1,8 +1,9 @@
 //! mod_grouppickup's features in a real FreeSWITCH with SIPp phones:
 //! simultaneous ring, exclusions, group isolation, unanswered calls going
 //! on, runtime assignments persisting across a restart, bad configuration
-//! at load and on reload, racing pickers, unload/load. Skips (saying so)
-//! without an installed FreeSWITCH.
+//! at load and on each kind of reload, racing pickers, unload/load, the
+//! pickup sound, BLF as presence events and as NOTIFYs to a subscribed
+//! phone. Skips (saying so) without an installed FreeSWITCH.
 
 mod office;
 
@@ -328,4 +329,212 @@ fn the_groups_presence_is_early_while_a_call_rings_and_terminated_after() {
     for sipp in [&mut bob, &mut caller, &mut alice] {
         sipp.wait(WAIT).unwrap();
     }
+}
+
+#[test]
+fn the_pickup_sound_is_played_to_picker_and_caller_once_connected() {
+    let Some(mut spec) = spec() else { return };
+    const SOUND: &str = "tone_stream://%(300,0,800)";
+    spec.grouppickup = spec.grouppickup.replace(
+        "<param name=\"blf\" value=\"true\"/>",
+        &format!(
+            "<param name=\"blf\" value=\"true\"/><param name=\"pickup-sound\" value=\"{SOUND}\"/>"
+        ),
+    );
+    let fs = FreeSwitch::start(spec);
+    assert!(
+        fs.has_module("mod_tone_stream"),
+        "this test plays tone_stream:// and needs FreeSWITCH's mod_tone_stream installed"
+    );
+    let mut events = fs.events("PLAYBACK_START PLAYBACK_STOP CUSTOM grouppickup::pickup");
+    let mut alice = fs.ringing_phone("alice", 1);
+    let mut caller = fs.call("caller1", "2001");
+    wait_ringing(&fs, 1);
+    let mut bob = fs.pick("bob", "*101", 3000);
+
+    let pickup = events
+        .next_event("grouppickup::pickup", WAIT)
+        .expect("a grouppickup::pickup event");
+    let picker = pickup.header("Picker-UUID").unwrap().to_string();
+    // Each party's playback, started and finished, while connected.
+    let mut played = Vec::new();
+    for name in ["PLAYBACK_START", "PLAYBACK_STOP"] {
+        for _ in 0..2 {
+            let e = events
+                .next_event_where(
+                    name,
+                    |e| e.header("Playback-File-Path") == Some(SOUND),
+                    WAIT,
+                )
+                .unwrap_or_else(|| {
+                    panic!(
+                        "{name}: only {played:?} of the picker's and the caller's:\n{}",
+                        tail(&fs.log(), 40)
+                    )
+                });
+            let uuid = e.header("Unique-ID").unwrap_or_default().to_string();
+            let who = if uuid == picker {
+                "picker"
+            } else if e.header("Caller-Username") == Some("caller1")
+                && e.header("Call-Direction") == Some("inbound")
+            {
+                "caller"
+            } else {
+                panic!("{name} on another channel: {e:?}")
+            };
+            played.push(format!("{name} {who}"));
+        }
+    }
+    played.sort();
+    assert_eq!(
+        played,
+        [
+            "PLAYBACK_START caller",
+            "PLAYBACK_START picker",
+            "PLAYBACK_STOP caller",
+            "PLAYBACK_STOP picker"
+        ],
+        "{played:?}"
+    );
+    for sipp in [&mut bob, &mut caller, &mut alice] {
+        sipp.wait(WAIT).unwrap();
+    }
+    alice.assert_answered_elsewhere();
+    assert_eq!(bob.final_response(), Some(200));
+    let stats = fs.api("grouppickup show stats");
+    assert!(stats.contains("Pickups                      1"), "{stats}");
+}
+
+#[test]
+fn reload_mod_grouppickup_with_a_bad_file_keeps_the_running_configuration() {
+    let Some(fs) = office() else { return };
+    let good = conf();
+    // FreeSWITCH's reload: an unload and a load, of a file now invalid.
+    fs.rewrite_grouppickup(
+        &good.replace("group=\"*102\"", "group=\"*300\""),
+        &dialplan(),
+    );
+    let out = fs.api("reload mod_grouppickup");
+    assert!(out.contains("+OK module loaded"), "{out}");
+    assert!(
+        fs.wait_log("<user name=\"erin\">: group *300", WAIT),
+        "the log names the file, the element and the value:\n{}",
+        tail(&fs.log(), 30)
+    );
+    assert!(fs.wait_log("comes up with the configuration it last had in force", WAIT));
+    assert!(
+        fs.log()
+            .contains("autoload_configs/grouppickup.conf.xml: <user name=\"erin\">"),
+        "{}",
+        tail(&fs.log(), 30)
+    );
+    assert_eq!(fs.api("module_exists mod_grouppickup").trim(), "true");
+    let erin = fs.api("grouppickup show user erin");
+    assert!(
+        erin.contains("*102"),
+        "the configuration in force stays: {erin}"
+    );
+
+    // The group numbers keep working: a real pickup.
+    let mut alice = fs.ringing_phone("alice", 1);
+    let mut caller = fs.call("caller1", "2001");
+    wait_ringing(&fs, 1);
+    let mut bob = fs.pick("bob", "*101", 500);
+    for sipp in [&mut bob, &mut caller, &mut alice] {
+        sipp.wait(WAIT).unwrap();
+    }
+    alice.assert_answered_elsewhere();
+
+    // A valid new file is applied by the next reload: erin moves to *103.
+    fs.rewrite_grouppickup(
+        &good.replace("group=\"*102\"", "group=\"*103\""),
+        &dialplan(),
+    );
+    let out = fs.api("reload mod_grouppickup");
+    assert!(out.contains("+OK module loaded"), "{out}");
+    let erin = fs.api("grouppickup show user erin");
+    assert!(erin.contains("*103"), "the new file is in force: {erin}");
+
+    // Broken again, `grouppickup reload` refuses it and *103 stays; so does
+    // the next `reload mod_grouppickup`.
+    fs.rewrite_grouppickup(
+        &good.replace("start=\"*100\"", "start=\"*99\""),
+        &dialplan(),
+    );
+    fs.api("reloadxml");
+    let out = fs.api("grouppickup reload");
+    assert!(out.starts_with("-ERR"), "{out}");
+    let out = fs.api("reload mod_grouppickup");
+    assert!(out.contains("+OK module loaded"), "{out}");
+    let erin = fs.api("grouppickup show user erin");
+    assert!(erin.contains("*103"), "{erin}");
+    let ranges = fs.api("grouppickup show ranges");
+    assert!(
+        ranges.contains("*100") && !ranges.contains("*99"),
+        "{ranges}"
+    );
+}
+
+/// The dialog state of each NOTIFY `watcher` got so far about `entity`,
+/// in order: the `<state>` of its dialog, or `idle` for a NOTIFY that
+/// lists no dialog.
+fn dialog_states(watcher: &Sipp, entity: &str) -> Vec<String> {
+    watcher
+        .received("NOTIFY")
+        .iter()
+        .filter(|n| n.contains(&format!("entity=\"sip:{entity}\"")))
+        .map(|n| {
+            n.split_once("<state")
+                .and_then(|(_, s)| s.split_once('>'))
+                .and_then(|(_, s)| s.split_once("</state>"))
+                .map_or("idle".to_string(), |(state, _)| state.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_phone_subscribed_to_a_group_number_is_notified_of_ringing_then_idle() {
+    let Some(fs) = office() else { return };
+    let entity = format!("*101@{DOMAIN}");
+    let wait_for = |watcher: &Sipp, what: &str, done: &dyn Fn(&[String]) -> bool| {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let states = dialog_states(watcher, &entity);
+            if done(&states) {
+                return states;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: dialog states so far {states:?}\n{}\n{}",
+                tail(&watcher.messages(), 60),
+                tail(&fs.log(), 30)
+            );
+            sleep(Duration::from_millis(50));
+        }
+    };
+    // A real SUBSCRIBE (Event: dialog) for *101; FreeSWITCH answers with
+    // the group's state now: nothing rings.
+    let watcher = fs.blf_watcher("dave", "*101");
+    let initial = wait_for(&watcher, "an initial NOTIFY", &|s| !s.is_empty());
+    assert!(
+        initial.iter().all(|s| s != "early"),
+        "nothing rings yet: {initial:?}"
+    );
+
+    let mut alice = fs.ringing_phone("alice", 1);
+    let mut caller = fs.call("caller1", "2001");
+    wait_ringing(&fs, 1);
+    let rung = wait_for(&watcher, "a NOTIFY of the call ringing", &|s| {
+        s.iter().any(|s| s == "early")
+    });
+
+    let mut bob = fs.pick("bob", "*101", 500);
+    let states = wait_for(&watcher, "a NOTIFY of the group idle again", &|s| {
+        s.len() > rung.len() && s.last().is_some_and(|l| l == "terminated" || l == "idle")
+    });
+    eprintln!("dialog states notified for {entity}: {states:?}");
+    for sipp in [&mut bob, &mut caller, &mut alice] {
+        sipp.wait(WAIT).unwrap();
+    }
+    alice.assert_answered_elsewhere();
 }

@@ -14,18 +14,9 @@ pub fn guard<R>(what: &str, failed: R, f: impl FnOnce() -> R) -> R {
     })
 }
 
-/// In a build with the `fault-injection` feature, the input `!panic` makes
-/// an entry panic on purpose, so the tests can prove the guard holds. In a
-/// normal build this is nothing.
-#[inline]
-pub fn fault_point(input: &str) {
-    #[cfg(feature = "fault-injection")]
-    if input == "!panic" {
-        panic!("deliberate panic for the input !panic (fault-injection build)");
-    }
-    #[cfg(not(feature = "fault-injection"))]
-    let _ = input;
-}
+/// The input `!panic` makes an entry panic on purpose in a
+/// `fault-injection` build (the core's, shared with the FreeSWITCH host).
+pub use grouppickup_core::guard::fault_point;
 
 /// Replaces Rust's default panic message (printed to stderr, and touching
 /// per-thread state that would pin the module in memory after unload) with

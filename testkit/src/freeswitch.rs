@@ -66,39 +66,68 @@ fn modules_dir(prefix: &Path) -> PathBuf {
     }
 }
 
-/// The module, built first by `cargo build --release -p
-/// grouppickup-freeswitch` (once per test process): `cargo test` builds a
-/// cdylib's tests but not the cdylib itself, and a test must never load a
-/// module older than the code it tests.
-pub fn module_path() -> PathBuf {
-    static BUILT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let out = Command::new(cargo)
-            .args([
-                "build",
-                "--release",
-                "--quiet",
-                "-p",
-                "grouppickup-freeswitch",
-            ])
-            .current_dir(REPO)
-            .output()
-            .map_err(|e| format!("running cargo: {e}"))?;
-        if out.status.success() {
-            Ok(())
-        } else {
-            Err(String::from_utf8_lossy(&out.stderr).into_owned())
-        }
-    });
-    if let Err(e) = built {
-        panic!("building mod_grouppickup failed:\n{e}");
+/// Builds the module with cargo (`extra` arguments added), once per
+/// test process and kind of build: `cargo test` builds a cdylib's tests but
+/// not the cdylib itself, and a test must never load a module older than
+/// the code it tests. Panics, with cargo's errors, when the build fails.
+fn build_module(extra: &[&str]) {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "grouppickup-freeswitch",
+        ])
+        .args(extra)
+        .current_dir(REPO)
+        .output()
+        .unwrap_or_else(|e| panic!("running cargo: {e}"));
+    if !out.status.success() {
+        panic!(
+            "building mod_grouppickup ({}) failed:\n{}",
+            extra.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(REPO).join("target"));
-    target.join("release/libmod_grouppickup.so")
 }
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(REPO).join("target"))
+}
+
+/// The module, built first by `cargo build --release -p
+/// grouppickup-freeswitch` (once per test process).
+pub fn module_path() -> PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| build_module(&[]));
+    target_dir().join("release/libmod_grouppickup.so")
+}
+
+/// The test-only build with the `fault-injection` feature (the input
+/// `!panic` makes each entry panic on purpose), in a target directory of
+/// its own (the Asterisk module's fault-injection build's), so the normal
+/// build is never replaced by it.
+pub fn fault_injection_module_path() -> PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    let dir = target_dir().join("fault-injection");
+    BUILT.call_once(|| {
+        build_module(&[
+            "--features",
+            "fault-injection",
+            "--target-dir",
+            &dir.display().to_string(),
+        ])
+    });
+    dir.join("release/libmod_grouppickup.so")
+}
+
+/// Modules loaded when they are installed: sound files for the tests of
+/// `pickup-sound` (`tone_stream://`).
+const OPTIONAL_MODULES: &[&str] = &["mod_tone_stream"];
 
 /// What a test's FreeSWITCH is made of.
 pub struct FsSpec {
@@ -130,14 +159,26 @@ pub struct FreeSwitch {
     pub esl_port: u16,
     pub phones: Vec<Phone>,
     prefix: PathBuf,
+    /// The modules of [`OPTIONAL_MODULES`] installed, and so loaded.
+    optional: Vec<String>,
 }
 
 /// The domain of the test directory: phones' From host, so a picker's
 /// `sip_from_user@sip_from_host` is its directory user.
 pub const DOMAIN: &str = "127.0.0.1";
 
-fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, dir: &Path) -> String {
+fn freeswitch_xml(
+    spec: &FsSpec,
+    sip_port: u16,
+    esl_port: u16,
+    dir: &Path,
+    optional: &[String],
+) -> String {
     let logfile = dir.join("log/freeswitch.log");
+    let optional: String = optional
+        .iter()
+        .map(|m| format!("        <load module=\"{m}\"/>\n"))
+        .collect();
     let users: String = spec
         .phones
         .iter()
@@ -174,7 +215,7 @@ fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, dir: &Path) -> St
         <load module="mod_dialplan_xml"/>
         <load module="mod_sofia"/>
         <load module="mod_loopback"/>
-        <load module="mod_grouppickup"/>
+{optional}        <load module="mod_grouppickup"/>
       </modules>
     </configuration>
     <configuration name="logfile.conf">
@@ -206,8 +247,14 @@ fn freeswitch_xml(spec: &FsSpec, sip_port: u16, esl_port: u16, dir: &Path) -> St
             <param name="auth-calls" value="false"/>
             <param name="inbound-codec-prefs" value="PCMU"/>
             <param name="outbound-codec-prefs" value="PCMU"/>
+            <!-- As FreeSWITCH's sample profiles: media is paced by a timer,
+                 so a bridge runs (and plays sounds) whether or not a phone
+                 sends RTP; the test phones send none. -->
+            <param name="rtp-timer-name" value="soft"/>
             <param name="manage-presence" value="true"/>
             <param name="presence-hosts" value="{DOMAIN}"/>
+            <!-- A BLF key subscribes without a password, as its calls do. -->
+            <param name="auth-subscriptions" value="false"/>
           </settings>
         </profile>
       </profiles>
@@ -243,7 +290,13 @@ impl FreeSwitch {
     /// answers and mod_grouppickup is loaded (or fails to load: see
     /// [`FreeSwitch::start_any`]).
     pub fn start(spec: FsSpec) -> FreeSwitch {
-        let fs = FreeSwitch::start_any(spec);
+        FreeSwitch::start_with_module(spec, &module_path())
+    }
+
+    /// Starts a FreeSWITCH with the module file `module` (a test build,
+    /// see [`fault_injection_module_path`]) instead of the normal build.
+    pub fn start_with_module(spec: FsSpec, module: &Path) -> FreeSwitch {
+        let fs = FreeSwitch::launch_with(spec, module);
         let loaded = fs.api("module_exists mod_grouppickup");
         assert_eq!(
             loaded.trim(),
@@ -256,6 +309,10 @@ impl FreeSwitch {
 
     /// Starts a FreeSWITCH whether or not the module loads.
     pub fn start_any(spec: FsSpec) -> FreeSwitch {
+        FreeSwitch::launch_with(spec, &module_path())
+    }
+
+    fn launch_with(spec: FsSpec, module: &Path) -> FreeSwitch {
         let prefix = installed().expect("FreeSWITCH");
         let n = STARTED.fetch_add(1, Ordering::SeqCst);
         let dir = std::env::temp_dir().join(format!("grouppickup-fs-{}-{}", std::process::id(), n));
@@ -282,10 +339,15 @@ impl FreeSwitch {
                 let _ = std::os::unix::fs::symlink(e.path(), dir.join("mod").join(e.file_name()));
             }
         }
-        fs::copy(module_path(), dir.join("mod/mod_grouppickup.so")).unwrap();
+        fs::copy(module, dir.join("mod/mod_grouppickup.so")).unwrap();
         if let Some(a) = &spec.assignments {
             fs::write(dir.join("db/grouppickup_assignments.conf"), a).unwrap();
         }
+        let optional = OPTIONAL_MODULES
+            .iter()
+            .filter(|m| modules_dir(&prefix).join(format!("{m}.so")).is_file())
+            .map(|m| m.to_string())
+            .collect();
         let mut fs_ = FreeSwitch {
             child: None,
             dir,
@@ -293,6 +355,7 @@ impl FreeSwitch {
             esl_port: free_tcp_port(),
             phones: Vec::new(),
             prefix,
+            optional,
         };
         fs_.write_conf(&spec);
         fs_.phones = spec.phones;
@@ -303,7 +366,13 @@ impl FreeSwitch {
     fn write_conf(&self, spec: &FsSpec) {
         fs::write(
             self.dir.join("conf/freeswitch.xml"),
-            freeswitch_xml(spec, self.sip_port, self.esl_port, &self.dir),
+            freeswitch_xml(
+                spec,
+                self.sip_port,
+                self.esl_port,
+                &self.dir,
+                &self.optional,
+            ),
         )
         .unwrap();
     }
@@ -400,6 +469,11 @@ impl FreeSwitch {
         let _ = child.kill();
         let _ = child.wait();
         Err("FreeSWITCH did not shut down within 15 s".into())
+    }
+
+    /// Whether FreeSWITCH has the module `name` loaded.
+    pub fn has_module(&self, name: &str) -> bool {
+        self.api(&format!("module_exists {name}")).trim() == "true"
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -678,6 +752,12 @@ impl FreeSwitch {
     /// A caller that may be refused (any usual final response) or answered.
     pub fn call_or_fail(&self, name: &str, number: &str) -> crate::Sipp {
         self.sipp("uac_call_or_fail.xml", name, Some(number), 1, 0)
+    }
+
+    /// A BLF key: `name` subscribes to the dialog state of `number` and
+    /// answers every NOTIFY (read them with [`crate::Sipp::received`]).
+    pub fn blf_watcher(&self, name: &str, number: &str) -> crate::Sipp {
+        self.sipp("uac_watch_dialog.xml", name, Some(number), 1, 0)
     }
 
     /// A picker dialling `number`, connected for `hold_ms`, then hanging up.
