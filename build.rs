@@ -78,6 +78,11 @@ fn main() {
     if bench {
         shim.define("GP_BENCH", "1");
     }
+    // The test-only build whose entries fail on purpose (feature
+    // `fault-injection`, tests/guard.rs and tests/under_load.rs).
+    if env::var_os("CARGO_FEATURE_FAULT_INJECTION").is_some() {
+        shim.define("GP_FAULT_INJECTION", "1");
+    }
     let facets = SHIM_FACETS.iter().chain(bench.then_some(&SHIM_BENCH));
     for facet in facets {
         let file = format!("{SHIM_DIR}/{facet}.c");

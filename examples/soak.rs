@@ -242,7 +242,7 @@ fn soak(o: &Options, baseline_kb: Option<u64>) -> Outcome {
     let plain = o.mode == Mode::Plain;
     // Plain calls ring as long as a pickup takes to come, then go on.
     let ring_s = if plain { LEAD_S as u32 } else { RING_S };
-    let (pbx, member) = traffic::office(ring_s, !plain);
+    let (mut pbx, member) = traffic::office(ring_s, !plain);
     let pid = measure::asterisk_pid(&pbx);
     sleep(Duration::from_secs(2));
     let (threads0, rss0) = (threads(pid), measure::rss_kb(pid));
@@ -430,6 +430,11 @@ fn soak(o: &Options, baseline_kb: Option<u64>) -> Outcome {
     }
     if failures.is_empty() {
         println!("   ok");
+    } else {
+        println!(
+            "   Asterisk's directory (configuration, logs) is kept: {}",
+            pbx.keep().display()
+        );
     }
     Outcome {
         passed: failures.is_empty(),

@@ -225,6 +225,11 @@ int gp_rs_peer_exec(struct ast_channel *chan, const char *data);
  * call, look its leg up), the claim given back; 0 when a call was found. */
 int gp_rs_bench_find(struct ast_channel *chan, const char *number);
 #endif
+#ifdef GP_FAULT_INJECTION
+/* Fault-injection builds: called first thing in the unload; waits a while
+ * if GroupPickup(!slow-unload) asked for it (tests/under_load.rs). */
+void gp_rs_fault_unload_pause(void);
+#endif
 /* How many CLI commands there are; the shim registers them all at load. */
 int gp_rs_cli_command_count(void);
 /* Fills *out with the index-th CLI command; 0, or -1 for no such index. */

@@ -3,7 +3,9 @@
 //! is running, unload under steady pickup traffic, and load/unload cycles
 //! that must leave nothing behind.
 
-use grouppickup_testkit::{LongRun, Pbx, PbxSpec, Sipp, SippSpec, OFFICE_WITH_ALICE};
+use grouppickup_testkit::{
+    fault_injection_module_path, LongRun, Pbx, PbxSpec, Sipp, SippSpec, OFFICE_WITH_ALICE,
+};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -257,6 +259,77 @@ fn unload_during_a_pickup_is_refused_cleanly_until_it_ends() {
             .then_some(())
     });
     assert!(pbx.cli("core show uptime").contains("System uptime"));
+}
+
+/// Asterisk checks the use count once, before it calls the module's unload,
+/// and closes the shared object once the unload returns. A GroupPickup()
+/// that starts in between (the test-only build's `!slow-unload` widens
+/// that moment to 2 s, `!hold` keeps the application 4 s in the module)
+/// must be waited for: before the fix the unload returned while the
+/// application was still in the module, and Asterisk died of a
+/// segmentation fault when it went on.
+#[test]
+fn an_application_started_during_the_unload_is_waited_for() {
+    let dialplan = format!("{DIALPLAN}exten => 7002,1,GroupPickup(!hold)\nsame => n,Hangup(21)\n");
+    let pbx = Pbx::start_with_module(
+        PbxSpec::new(&["alice", "bob", "caller1"], CONF, &dialplan),
+        &fault_injection_module_path(),
+    );
+    let pid = pbx.pid();
+    pbx.cli("grouppickup show user !slow-unload");
+    pbx.wait_log("the next unload pauses");
+    let (unloaded, took) = std::thread::scope(|s| {
+        let unload = s.spawn(|| {
+            let started = Instant::now();
+            let out = pbx
+                .try_cli("module unload app_grouppickup.so")
+                .unwrap_or_else(|e| e);
+            (out, started.elapsed())
+        });
+        // Asterisk has found the module unused and called its unload: the
+        // picker comes in now.
+        pbx.wait_log("the unload pauses");
+        let mut picker = pbx.refused_call("bob", "7002");
+        pbx.wait_log("the entry holds");
+        let finished = picker.wait(WAIT);
+        let unload = unload.join().unwrap();
+        finished.unwrap();
+        unload
+    });
+    let log = pbx.log();
+    let unload_paused = log.find("the unload pauses").unwrap();
+    let held = log.find("the entry holds").unwrap();
+    let went_on = log.find("the entry goes on");
+    assert!(
+        unloaded.contains("Unloaded app_grouppickup.so"),
+        "{unloaded}"
+    );
+    assert!(
+        held > unload_paused,
+        "the application came in during the unload"
+    );
+    assert!(went_on.is_some_and(|w| w > held), "the application went on");
+    assert!(
+        took > Duration::from_secs(4),
+        "the unload waited for the application ({took:?})"
+    );
+    assert!(pbx.cli("core show uptime").contains("System uptime"));
+    assert_eq!(pbx.pid(), pid);
+    assert!(
+        std::path::Path::new(&format!("/proc/{}", pid.unwrap())).exists(),
+        "Asterisk is running"
+    );
+
+    // Loaded again, the module works: a real pickup.
+    assert!(pbx.cli("module load app_grouppickup.so").contains("Loaded"));
+    let mut alice = pbx.ringing_phone("alice", 1);
+    let mut caller = pbx.call("caller1", "2001");
+    pbx.wait_ringing(1);
+    let mut bob = pbx.pick("bob", "*101", 1000);
+    pbx.wait_bridged("caller1", "bob");
+    bob.wait(WAIT).unwrap();
+    caller.wait(WAIT).unwrap();
+    alice.wait(WAIT).unwrap();
 }
 
 /// Pickups logged by the module so far.

@@ -263,6 +263,8 @@ pub struct Pbx {
     pub phones: Vec<Phone>,
     child: Option<Child>,
     node: Option<NodeSpec>,
+    /// Keep the instance directory when dropped (see [`Pbx::keep`]).
+    keep: bool,
 }
 
 impl Pbx {
@@ -301,6 +303,7 @@ impl Pbx {
             phones: spec.phones.clone(),
             child: None,
             node,
+            keep: false,
         };
         let host_dir = pbx.host_path(&pbx.dir);
         let _ = fs::remove_dir_all(&host_dir);
@@ -807,6 +810,14 @@ impl Pbx {
         }
     }
 
+    /// Keeps the instance directory (configuration and logs) when the
+    /// `Pbx` goes, for a run that failed without a panic; returns where it
+    /// is on this machine.
+    pub fn keep(&mut self) -> PathBuf {
+        self.keep = true;
+        self.host_path(&self.dir)
+    }
+
     pub fn write_grouppickup_conf(&self, text: &str) {
         fs::write(
             self.host_path(&format!("{}/etc/grouppickup.conf", self.dir)),
@@ -829,7 +840,7 @@ impl Drop for Pbx {
         // The asterisk binary that ran in the root may have left children
         // (none expected); the directory goes either way.
         // A failing run keeps Asterisk's directory (its logs).
-        if std::env::var_os("GP_KEEP").is_none() && !std::thread::panicking() {
+        if !self.keep && std::env::var_os("GP_KEEP").is_none() && !std::thread::panicking() {
             let _ = fs::remove_dir_all(self.host_path(&self.dir));
         }
     }

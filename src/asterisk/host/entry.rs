@@ -30,6 +30,13 @@ pub extern "C" fn gp_rs_unload() {
     guard("unload", (), module::unload)
 }
 
+/// Fault-injection builds: see [`crate::asterisk::guard::unload_pause`].
+#[cfg(feature = "fault-injection")]
+#[no_mangle]
+pub extern "C" fn gp_rs_fault_unload_pause() {
+    guard("unload", (), crate::asterisk::guard::unload_pause)
+}
+
 #[no_mangle]
 pub extern "C" fn gp_rs_booted() {
     guard("boot", (), module::booted)
