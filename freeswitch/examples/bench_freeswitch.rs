@@ -17,12 +17,14 @@
 //! - pickup group: the caller's extension rings `user/alice,pickup/bench`
 //!   at once; the picker's runs `pickup bench`.
 //!
-//! Two times per sample, both from the picker's INVITE as SIPp sent it
-//! (its trace's time stamp): to the picker's 200 OK received (the trace),
-//! and to the CHANNEL_BRIDGE event of the picker's channel with the caller
-//! reaching the benchmark over the event socket (the benchmark's clock; the
-//! events' own Event-Date-Timestamp is FreeSWITCH's cached time, which an
-//! idle FreeSWITCH advances in 20 ms steps). Background load: legs of
+//! Times per sample, each from the picker's INVITE as SIPp sent it (its
+//! trace's time stamp): to the picker's 200 OK received (the trace), and to
+//! the bridge of the picker's channel with the caller, between two bounds:
+//! the CHANNEL_BRIDGE event's Event-Date-Timestamp (FreeSWITCH's cached
+//! time, which it advances in steps of its 20 ms clock tick, so never
+//! later than the bridge) and the moment the event reached the benchmark
+//! (the event socket sends queued events when its 20 ms poll ends, so
+//! never earlier). Background load: legs of
 //! mod_loopback's null endpoint being dialled by `originate`, 100 per
 //! originate, which never answer and are in no pickup group.
 
@@ -112,11 +114,11 @@ fn options() -> Options {
     o
 }
 
-/// One method's samples at one size (ms).
+/// One method's samples at one size (ms): INVITE to 200 OK, to the
+/// bridge's time stamp, to the bridge event seen.
 #[derive(Default)]
 struct Samples {
-    answered: Vec<f64>,
-    bridged: Vec<f64>,
+    times: [Vec<f64>; 3],
     failures: usize,
 }
 
@@ -162,12 +164,18 @@ fn grow_background(fs: &FreeSwitch, pid: u32, target: usize) {
     }
 }
 
-/// Now as a time of day in the local time zone, as SIPp's trace stamps it.
-fn time_of_day(utc_offset_s: i64) -> Duration {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    let day = 86_400_000_000i64;
-    let us = (now.as_micros() as i64 + utc_offset_s * 1_000_000).rem_euclid(day);
+/// A moment (µs since the epoch) as a time of day in the local time zone,
+/// as SIPp's trace stamps it.
+fn time_of_day(epoch_us: i64, utc_offset_s: i64) -> Duration {
+    let us = (epoch_us + utc_offset_s * 1_000_000).rem_euclid(86_400_000_000);
     Duration::from_micros(us as u64)
+}
+
+fn now_us() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as i64
 }
 
 /// The local time zone's offset from UTC in seconds (`date +%z`: +HHMM).
@@ -182,9 +190,9 @@ fn utc_offset_s() -> i64 {
     sign * (digits / 100 * 3600 + digits % 100 * 60)
 }
 
-/// One pickup by `method`: (INVITE to 200 OK, INVITE to bridged) in ms, or
-/// None when it failed.
-fn timed_pickup(fs: &FreeSwitch, method: usize, utc_offset_s: i64) -> Option<(f64, f64)> {
+/// One pickup by `method`: ms from the INVITE to the 200 OK, to the
+/// bridge's time stamp, to the bridge event seen; None when it failed.
+fn timed_pickup(fs: &FreeSwitch, method: usize, utc_offset_s: i64) -> Option<[f64; 3]> {
     let (_, call_number, pick_number) = METHODS[method];
     let mut events = fs.events("CHANNEL_CREATE CHANNEL_BRIDGE");
     let mut caller = fs.call("caller", call_number);
@@ -218,7 +226,7 @@ fn timed_pickup(fs: &FreeSwitch, method: usize, utc_offset_s: i64) -> Option<(f6
         },
         Duration::from_secs(10),
     );
-    let bridged_at = time_of_day(utc_offset_s);
+    let seen_at = time_of_day(now_us(), utc_offset_s);
     let picked = picker.wait(WAIT);
     if picked.is_err() || picker.final_response() != Some(200) {
         // Not picked: the call still rings; end it.
@@ -226,9 +234,13 @@ fn timed_pickup(fs: &FreeSwitch, method: usize, utc_offset_s: i64) -> Option<(f6
     }
     let called = caller.wait(WAIT);
     let result = match (&picked, &called, bridged, picker.invite_and_final_at()) {
-        (Ok(()), Ok(()), Some(_), Some((sent, ok))) if picker.final_response() == Some(200) => {
+        (Ok(()), Ok(()), Some(b), Some((sent, ok))) if picker.final_response() == Some(200) => {
+            let stamp = b
+                .header("Event-Date-Timestamp")
+                .and_then(|t| t.parse().ok())
+                .map(|us| time_of_day(us, utc_offset_s))?;
             let ms = |t: Duration| (t.as_secs_f64() - sent.as_secs_f64()) * 1e3;
-            Some((ms(ok), ms(bridged_at)))
+            Some([ms(ok), ms(stamp), ms(seen_at)])
         }
         _ => {
             eprintln!(
@@ -268,9 +280,10 @@ fn measure(fs: &FreeSwitch, pid: u32, pickups: usize) -> Row {
             let method = (round + i) % 3;
             let samples = &mut row.methods[method];
             match timed_pickup(fs, method, offset) {
-                Some((answered, bridged)) => {
-                    samples.answered.push(answered);
-                    samples.bridged.push(bridged);
+                Some(times) => {
+                    for (all, t) in samples.times.iter_mut().zip(times) {
+                        all.push(t);
+                    }
                 }
                 None => samples.failures += 1,
             }
@@ -282,32 +295,34 @@ fn measure(fs: &FreeSwitch, pid: u32, pickups: usize) -> Row {
 fn print_table(rows: &[Row]) {
     println!("Pickup, picker dials -> connected with the caller (ms)");
     println!(
-        "{:>8} | {:<17} | {:>8} {:>8} | {:>8} {:>8} | {:>7} {:>4} | {:>9}",
-        "sessions", "method", "200 p50", "p95", "brg p50", "p95", "samples", "fail", "idle cpu"
+        "{:>8} | {:<17} | {:>7} {:>7} | {:>15} {:>15} | {:>7} {:>4} | {:>9}",
+        "sessions", "method", "200 p50", "p95", "bridged p50", "p95", "samples", "fail", "idle cpu"
     );
     for r in rows {
         for (m, s) in r.methods.iter().enumerate() {
+            let p = |i: usize, q: f64| percentile(&s.times[i], q);
             println!(
-                "{:>8} | {:<17} | {:>8.2} {:>8.2} | {:>8.2} {:>8.2} | {:>7} {:>4} | {:>4.0} ms/s",
+                "{:>8} | {:<17} | {:>7.2} {:>7.2} | {:>6.2} - {:>6.2} {:>6.2} - {:>6.2} | {:>7} {:>4} | {:>4.0} ms/s",
                 r.sessions,
                 METHODS[m].0,
-                percentile(&s.answered, 50.0),
-                percentile(&s.answered, 95.0),
-                percentile(&s.bridged, 50.0),
-                percentile(&s.bridged, 95.0),
-                s.answered.len(),
+                p(0, 50.0),
+                p(0, 95.0),
+                p(1, 50.0),
+                p(2, 50.0),
+                p(1, 95.0),
+                p(2, 95.0),
+                s.times[0].len(),
                 s.failures,
                 r.idle_cpu_ms_per_s
             );
         }
     }
     println!("   200: the picker's INVITE sent to its 200 OK received (SIPp's trace);");
-    println!("   brg: the same INVITE to the CHANNEL_BRIDGE event of the picker with the caller");
-    println!(
-        "   reaching the benchmark (event socket); sessions: FreeSWITCH's session count while"
-    );
-    println!("   measuring (background and alice's SIPp call); idle cpu: FreeSWITCH's own use");
-    println!("   at that size with nothing happening.");
+    println!("   bridged: the same INVITE to the picker's CHANNEL_BRIDGE with the caller, from");
+    println!("   the event's time stamp (FreeSWITCH's 20 ms clock: no later than the bridge) to");
+    println!("   the event reaching the benchmark (the event socket's 20 ms poll: no earlier);");
+    println!("   sessions: FreeSWITCH's session count while measuring; idle cpu: FreeSWITCH's");
+    println!("   own use at that size with nothing happening.");
 }
 
 fn main() {
@@ -356,11 +371,11 @@ fn main() {
         let row = measure(&fs, pid, o.pickups);
         for (m, s) in row.methods.iter().enumerate() {
             eprintln!(
-                "[bench] {} sessions, {}: 200 p50 {:.2} ms, bridged p50 {:.2} ms, {} failed",
+                "[bench] {} sessions, {}: 200 p50 {:.2} ms, bridged seen p50 {:.2} ms, {} failed",
                 row.sessions,
                 METHODS[m].0,
-                percentile(&s.answered, 50.0),
-                percentile(&s.bridged, 50.0),
+                percentile(&s.times[0], 50.0),
+                percentile(&s.times[2], 50.0),
                 s.failures
             );
         }
