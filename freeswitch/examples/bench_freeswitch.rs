@@ -28,7 +28,7 @@
 //! being dialled by `originate`, 100 per originate, which never answer and
 //! are in no pickup group.
 
-use grouppickup_testkit::freeswitch::{FreeSwitch, FsSpec, DOMAIN};
+use grouppickup_testkit::freeswitch::{extension as ext, FreeSwitch, FsSpec, DOMAIN};
 use grouppickup_testkit::measure::{cpu_ticks, percentile, rss_kb, TICK_MS};
 use grouppickup_testkit::{tail, LongRun, Sipp, SippSpec};
 use std::thread::sleep;
@@ -56,30 +56,24 @@ fn grouppickup_conf() -> String {
 
 fn dialplan() -> String {
     let alice = format!("user/alice@{DOMAIN}");
-    let ext = |name: &str, number: &str, actions: &[(&str, &str)]| {
-        let actions: String = actions
-            .iter()
-            .map(|(app, data)| format!("<action application=\"{app}\" data=\"{data}\"/>"))
-            .collect();
-        format!(
-            "<extension name=\"{name}\"><condition field=\"destination_number\" \
-             expression=\"^{number}$\">{actions}</condition></extension>\n"
-        )
-    };
     [
-        ext("ours-call", "2001", &[("bridge", &alice)]),
+        ext("ours-call", "^2001$", &[("bridge", &alice)]),
         ext(
             "intercept-call",
-            "2002",
+            "^2002$",
             &[("set_global", "bench_alice=${uuid}"), ("bridge", &alice)],
         ),
         ext(
             "pickup-call",
-            "2003",
+            "^2003$",
             &[("bridge", &format!("{alice},pickup/bench"))],
         ),
-        ext("intercept-pick", "icpt", &[("intercept", "${bench_alice}")]),
-        ext("pickup-pick", "pgrp", &[("pickup", "bench")]),
+        ext(
+            "intercept-pick",
+            "^icpt$",
+            &[("intercept", "${bench_alice}")],
+        ),
+        ext("pickup-pick", "^pgrp$", &[("pickup", "bench")]),
     ]
     .concat()
 }
