@@ -241,7 +241,9 @@ fn timed_pickup(fs: &FreeSwitch, method: usize, utc_offset_s: i64) -> Option<[f6
                 .and_then(|t| t.parse().ok())
                 .map(|us| time_of_day(us, utc_offset_s))?;
             let ms = |t: Duration| (t.as_secs_f64() - sent.as_secs_f64()) * 1e3;
-            Some([ms(ok), ms(stamp), ms(seen_at)])
+            // The stamp can be up to a tick before the bridge, and so before
+            // the INVITE; the bridge itself never is.
+            Some([ms(ok), ms(stamp).max(0.0), ms(seen_at)])
         }
         _ => {
             eprintln!(
@@ -320,8 +322,9 @@ fn print_table(rows: &[Row]) {
     }
     println!("   200: the picker's INVITE sent to its 200 OK received (SIPp's trace);");
     println!("   bridged: the same INVITE to the picker's CHANNEL_BRIDGE with the caller, from");
-    println!("   the event's time stamp (FreeSWITCH's 20 ms clock: no later than the bridge) to");
-    println!("   the event reaching the benchmark (the event socket's 20 ms poll: no earlier);");
+    println!("   the event's time stamp (FreeSWITCH's 20 ms clock: no later than the bridge, 0");
+    println!("   when it falls before the INVITE) to the event reaching the benchmark (the event");
+    println!("   socket's 20 ms poll: no earlier);");
     println!("   sessions: FreeSWITCH's session count while measuring; idle cpu: FreeSWITCH's");
     println!("   own use at that size with nothing happening.");
 }
