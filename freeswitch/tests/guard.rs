@@ -8,7 +8,7 @@
 
 mod office;
 
-use grouppickup_testkit::freeswitch::{fault_injection_module_path, FreeSwitch};
+use grouppickup_testkit::freeswitch::{extension as ext, fault_injection_module_path, FreeSwitch};
 use grouppickup_testkit::tail;
 use office::*;
 use std::thread::sleep;

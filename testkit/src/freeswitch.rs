@@ -167,6 +167,19 @@ pub struct FreeSwitch {
 /// `sip_from_user@sip_from_host` is its directory user.
 pub const DOMAIN: &str = "127.0.0.1";
 
+/// One extension of the XML dialplan: `actions` (application, data) when
+/// `destination_number` matches `expression`.
+pub fn extension(name: &str, expression: &str, actions: &[(&str, &str)]) -> String {
+    let actions: String = actions
+        .iter()
+        .map(|(app, data)| format!("<action application=\"{app}\" data=\"{data}\"/>"))
+        .collect();
+    format!(
+        "<extension name=\"{name}\"><condition field=\"destination_number\" \
+         expression=\"{expression}\">{actions}</condition></extension>\n"
+    )
+}
+
 fn freeswitch_xml(
     spec: &FsSpec,
     sip_port: u16,

@@ -7,7 +7,7 @@
 //! pick<n> group_pickup with its status logged.
 #![allow(dead_code)]
 
-use grouppickup_testkit::freeswitch::{installed, FreeSwitch, FsSpec, DOMAIN};
+use grouppickup_testkit::freeswitch::{extension as ext, installed, FreeSwitch, FsSpec, DOMAIN};
 use grouppickup_testkit::tail;
 use std::time::Duration;
 
@@ -34,17 +34,6 @@ pub fn conf() -> String {
     <user name="erin" endpoint="user/erin@{DOMAIN}" group="*102"/>
     <user name="bob" endpoint="user/bob@{DOMAIN}"/>
   </users>"#
-    )
-}
-
-pub fn ext(name: &str, expression: &str, actions: &[(&str, &str)]) -> String {
-    let actions: String = actions
-        .iter()
-        .map(|(app, data)| format!("<action application=\"{app}\" data=\"{data}\"/>"))
-        .collect();
-    format!(
-        "<extension name=\"{name}\"><condition field=\"destination_number\" \
-         expression=\"{expression}\">{actions}</condition></extension>\n"
     )
 }
 
