@@ -290,14 +290,7 @@ fn unload_and_load_100_times_leaves_no_thread_and_no_memory_behind() {
         "RSS grew by {ours} kB over 100 cycles, mod_loopback's by {reference} kB"
     );
     // Still working.
-    let mut alice = fs.ringing_phone("alice", 1);
-    let mut caller = fs.call("caller1", "2001");
-    wait_ringing(&fs, 1);
-    let mut bob = fs.pick("bob", "*101", 500);
-    for sipp in [&mut bob, &mut caller, &mut alice] {
-        sipp.wait(WAIT).unwrap();
-    }
-    alice.assert_answered_elsewhere();
+    assert_a_pickup_works(&fs);
 }
 
 #[test]
@@ -436,14 +429,7 @@ fn reload_mod_grouppickup_with_a_bad_file_keeps_the_running_configuration() {
     );
 
     // The group numbers keep working: a real pickup.
-    let mut alice = fs.ringing_phone("alice", 1);
-    let mut caller = fs.call("caller1", "2001");
-    wait_ringing(&fs, 1);
-    let mut bob = fs.pick("bob", "*101", 500);
-    for sipp in [&mut bob, &mut caller, &mut alice] {
-        sipp.wait(WAIT).unwrap();
-    }
-    alice.assert_answered_elsewhere();
+    assert_a_pickup_works(&fs);
 
     // A valid new file is applied by the next reload: erin moves to *103.
     fs.rewrite_grouppickup(

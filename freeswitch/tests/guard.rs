@@ -115,14 +115,7 @@ fn a_panic_in_any_entry_becomes_an_error_and_freeswitch_goes_on() {
     // The same FreeSWITCH is up and the module still works: a real pickup.
     assert_eq!(fs.pid(), Some(pid));
     assert!(fs.api("status").contains("UP"));
-    let mut alice = fs.ringing_phone("alice", 1);
-    let mut caller = fs.call("caller1", "2001");
-    wait_ringing(&fs, 1);
-    let mut bob = fs.pick("bob", "*101", 500);
-    for sipp in [&mut bob, &mut caller, &mut alice] {
-        sipp.wait(WAIT).unwrap();
-    }
-    alice.assert_answered_elsewhere();
+    assert_a_pickup_works(&fs);
     let stats = fs.api("grouppickup show stats");
     assert!(stats.contains("Pickups                      1"), "{stats}");
 }

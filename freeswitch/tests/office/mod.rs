@@ -109,6 +109,19 @@ pub fn office() -> Option<FreeSwitch> {
     spec().map(FreeSwitch::start)
 }
 
+/// A call rings at alice, bob picks it up from *101, and alice's phone is
+/// told it was answered elsewhere: the module still works.
+pub fn assert_a_pickup_works(fs: &FreeSwitch) {
+    let mut alice = fs.ringing_phone("alice", 1);
+    let mut caller = fs.call("caller1", "2001");
+    wait_ringing(fs, 1);
+    let mut bob = fs.pick("bob", "*101", 500);
+    for sipp in [&mut bob, &mut caller, &mut alice] {
+        sipp.wait(WAIT).unwrap();
+    }
+    alice.assert_answered_elsewhere();
+}
+
 pub fn wait_ringing(fs: &FreeSwitch, count: usize) -> String {
     assert!(
         fs.wait_ringing(count, WAIT),
