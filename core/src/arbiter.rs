@@ -6,6 +6,7 @@
 
 use super::assignments::{Assignments, Persist};
 use super::config::{Config, PickupBy, User};
+use super::ended::EndedLegs;
 use super::number::GroupNumber;
 use super::registry::{CallView, RingingRegistry};
 use super::ring_time::RingTime;
@@ -95,6 +96,9 @@ pub struct Arbiter<R: RingingRegistry = RingingIndex> {
 struct Tracked<R> {
     calls: R,
     config: Arc<Config>,
+    /// Legs that stopped ringing or were picked up: a late report of their
+    /// ring is ignored.
+    ended: EndedLegs,
 }
 
 struct Sources {
@@ -123,6 +127,7 @@ impl<R: RingingRegistry> Arbiter<R> {
             index: Mutex::new(Tracked {
                 calls,
                 config: config.clone(),
+                ended: EndedLegs::default(),
             }),
             sources: Mutex::new(Sources {
                 file: config,
@@ -364,8 +369,13 @@ impl<R: RingingRegistry> Arbiter<R> {
         // registry is grouped by (never in a user's old group after a
         // reload).
         let mut tracked = lock(&self.index);
-        let Tracked { calls, config } = &mut *tracked;
+        let Tracked {
+            calls,
+            config,
+            ended,
+        } = &mut *tracked;
         if !event.ringing {
+            ended.insert(event.leg);
             return match calls.stop(event.leg) {
                 Stopped::Unknown => LegChange::Ignored,
                 Stopped::Leg => LegChange::LegStopped(None),
@@ -376,6 +386,9 @@ impl<R: RingingRegistry> Arbiter<R> {
                     LegChange::LegStopped(Some(group))
                 }
             };
+        }
+        if ended.contains(event.leg) {
+            return LegChange::Ignored;
         }
         let Some((user, group)) = grouped_user(config, event.device) else {
             return LegChange::Ignored;
@@ -498,7 +511,15 @@ impl<R: RingingRegistry> Arbiter<R> {
         if claim.elsewhere.is_some() {
             return;
         }
-        lock(&self.index).calls.finish(claim.id);
+        let mut tracked = lock(&self.index);
+        // Every leg of the call ends with it, also one that started ringing
+        // after the claim.
+        let legs = tracked.calls.view(claim.id).map(|c| c.legs);
+        for leg in legs.iter().flatten().chain(&claim.legs) {
+            tracked.ended.insert(&leg.id);
+        }
+        tracked.calls.finish(claim.id);
+        drop(tracked);
         if let Some(shared) = self.shared() {
             shared.withdraw(claim.id);
         }
@@ -747,6 +768,42 @@ endpoint = PJSIP/bob
             Err(Failure::Denied)
         );
         assert!(r.begin("*102", &picker("PJSIP/carol-00000003")).is_ok());
+    }
+
+    #[test]
+    fn a_late_ring_of_a_leg_that_ended_or_was_picked_files_nothing() {
+        let r = registry();
+        let n = |g: &str| -> GroupNumber { g.parse().unwrap() };
+        let ended = |uid| LegEvent {
+            ringing: false,
+            ..leg(uid, "PJSIP/alice-00000001")
+        };
+        // Stopped, then reported ringing again (a host's lagging view).
+        r.on_leg(&leg("u1", "PJSIP/alice-00000001"), now(), || false);
+        r.on_leg(&ended("u1"), now(), || false);
+        assert_eq!(
+            r.on_leg(&leg("u1", "PJSIP/alice-00000001"), now(), || false),
+            LegChange::Ignored
+        );
+        assert_eq!(r.ringing_in(&n("*101")), 0);
+        // Picked up, then reported ringing again.
+        r.on_leg(&leg("u2", "PJSIP/alice-00000002"), now(), || false);
+        let claim = r.begin("*101", &picker("p")).unwrap();
+        r.picked(&claim);
+        assert_eq!(
+            r.on_leg(&leg("u2", "PJSIP/alice-00000002"), now(), || false),
+            LegChange::Ignored
+        );
+        assert_eq!(r.ringing_in(&n("*101")), 0);
+        assert!(matches!(
+            r.begin("*101", &picker("p")),
+            Err(Failure::NoCall)
+        ));
+        // A new leg still rings.
+        assert_eq!(
+            r.on_leg(&leg("u3", "PJSIP/alice-00000003"), now(), || false),
+            LegChange::CallRinging(n("*101"))
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod assignments;
 pub mod cluster_config;
 pub mod config;
 pub mod device;
+pub mod ended;
 pub mod fasthash;
 pub mod functions;
 pub mod guard;

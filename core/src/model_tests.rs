@@ -245,6 +245,8 @@ struct Model {
     calls: Vec<ModelCall>,
     next_id: CallId,
     stats: StatsSnapshot,
+    /// Legs that stopped or were picked up: a ring of one is old news.
+    ended: Vec<String>,
 }
 
 impl Model {
@@ -260,6 +262,9 @@ impl Model {
             return LegChange::Ignored;
         };
         let uid = uniqueid(user, caller, slot);
+        if self.ended.contains(&uid) {
+            return LegChange::Ignored;
+        }
         if self.calls.iter().any(|c| c.legs.contains(&uid)) {
             return LegChange::LegAdded(group);
         }
@@ -286,6 +291,7 @@ impl Model {
     }
 
     fn stop(&mut self, uid: &str) -> LegChange {
+        self.ended.push(uid.to_string());
         let Some(pos) = self
             .calls
             .iter()
@@ -345,6 +351,9 @@ impl Model {
     }
 
     fn finish(&mut self, id: CallId) {
+        for call in self.calls.iter().filter(|c| c.id == id) {
+            self.ended.extend(call.legs.iter().cloned());
+        }
         self.calls.retain(|c| c.id != id);
     }
 
@@ -458,6 +467,7 @@ fn run(initial: [Assign; USERS], ops: &[Op]) {
         calls: Vec::new(),
         next_id: now.as_micros(),
         stats: StatsSnapshot::default(),
+        ended: Vec::new(),
     };
     let mut held: Vec<Claim> = Vec::new();
     for (step, op) in ops.iter().enumerate() {

@@ -117,7 +117,31 @@ static int by_creation(const void *a, const void *b)
 	return ast_tvcmp(x->base->creationtime, y->base->creationtime);
 }
 
-/* Reports every leg ringing now, oldest first. */
+/* Whether the live channel behind a cached snapshot still rings as that
+ * leg: the cache lags behind, and a leg just picked up (moved into its
+ * picker) or hung up can still be Ringing there. */
+static int still_ringing(const struct ast_channel_snapshot *snapshot)
+{
+	struct ast_channel *chan = ast_channel_get_by_uniqueid(snapshot->base->uniqueid);
+	int ringing;
+
+	if (!chan) {
+		return 0;
+	}
+	ast_channel_lock(chan);
+	ringing = ast_channel_state(chan) == AST_STATE_RINGING
+		&& !ast_check_hangup(chan)
+		&& !ast_test_flag(ast_channel_flags(chan), AST_FLAG_ZOMBIE)
+		&& !strcmp(ast_channel_name(chan), snapshot->base->name);
+	ast_channel_unlock(chan);
+	ast_channel_unref(chan);
+	return ringing;
+}
+
+/* Reports every leg ringing now, oldest first. Each is checked on its live
+ * channel before it is reported, and again after: a leg whose pickup or
+ * hang-up was filed in between would otherwise be filed again behind it
+ * and stay listed, with nothing left to say it stopped. */
 void gp_events_replay(void)
 {
 	struct ao2_container *cache = ast_channel_cache_all();
@@ -147,7 +171,12 @@ void gp_events_replay(void)
 	/* Oldest first, so the ring order is kept as well as it can be. */
 	qsort(ringing, count, sizeof(*ringing), by_creation);
 	for (i = 0; i < count; i++) {
-		report_leg(ringing[i], 1);
+		if (still_ringing(ringing[i])) {
+			report_leg(ringing[i], 1);
+			if (!still_ringing(ringing[i])) {
+				report_leg(ringing[i], 0);
+			}
+		}
 		ao2_ref(ringing[i], -1);
 	}
 	ast_free(ringing);
