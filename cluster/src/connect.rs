@@ -8,6 +8,10 @@ use redis::{Client, Connection, ConnectionAddr, ConnectionInfo, IntoConnectionIn
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+/// The least time a TLS connection is given to be set up: still short
+/// enough for an unload to end within a second with the registry frozen.
+const TLS_SETUP: Duration = Duration::from_millis(700);
+
 /// A connection to the master, and the master's address as `host:port`.
 pub struct Link {
     pub con: Connection,
@@ -34,6 +38,17 @@ fn with_password(info: ConnectionInfo, password: &str) -> ConnectionInfo {
 
 fn open(info: ConnectionInfo, timeout: Duration) -> Result<Connection, String> {
     let what = describe(info.addr());
+    // Without it, the TLS handshake's small writes wait for delayed
+    // acknowledgements (tens of ms each), and the handshake often outlasted
+    // the worker's 200 ms; every command is one small write, too.
+    let settings = info.tcp_settings().clone().set_nodelay(true);
+    let info = info.set_tcp_settings(settings);
+    // A TLS connection also sets up the TLS library's context and does the
+    // handshake, which a busy machine was seen to take over 200 ms for.
+    let timeout = match info.addr() {
+        ConnectionAddr::TcpTls { .. } => timeout.max(TLS_SETUP),
+        _ => timeout,
+    };
     let client = Client::open(info).map_err(|e| format!("{what}: {e}"))?;
     let con = client
         .get_connection_with_timeout(timeout)

@@ -36,9 +36,15 @@ impl Member {
 
     /// Waits until the worker is connected.
     pub fn wait_connected(&self) {
-        wait_until("connected", Duration::from_secs(10), || {
-            self.cluster.connected()
-        });
+        let start = Instant::now();
+        while !self.cluster.connected() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "timed out waiting for connected; events: {:?}",
+                self.events()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
