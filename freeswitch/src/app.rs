@@ -185,8 +185,7 @@ pub fn exec(session: &Session, data: &str) {
 /// nothing), then the sound.
 pub fn pickup_sound(session: &Session, sound: &str) {
     if session.var(BRIDGE_APP).as_deref() == Some(SOUND_APP) {
-        session.unset_var(BRIDGE_APP);
-        session.unset_var(BRIDGE_DATA);
+        schedule_sound(session, sound, false);
     }
     let sound = sound.trim();
     if !sound.is_empty() && !session.play(sound) {

@@ -117,31 +117,9 @@ static int by_creation(const void *a, const void *b)
 	return ast_tvcmp(x->base->creationtime, y->base->creationtime);
 }
 
-/* Whether the live channel behind a cached snapshot still rings as that
- * leg: the cache lags behind, and a leg just picked up (moved into its
- * picker) or hung up can still be Ringing there. */
-static int still_ringing(const struct ast_channel_snapshot *snapshot)
-{
-	struct ast_channel *chan = ast_channel_get_by_uniqueid(snapshot->base->uniqueid);
-	int ringing;
-
-	if (!chan) {
-		return 0;
-	}
-	ast_channel_lock(chan);
-	ringing = ast_channel_state(chan) == AST_STATE_RINGING
-		&& !ast_check_hangup(chan)
-		&& !ast_test_flag(ast_channel_flags(chan), AST_FLAG_ZOMBIE)
-		&& !strcmp(ast_channel_name(chan), snapshot->base->name);
-	ast_channel_unlock(chan);
-	ast_channel_unref(chan);
-	return ringing;
-}
-
-/* Reports every leg ringing now, oldest first. Each is checked on its live
- * channel before it is reported, and again after: a leg whose pickup or
- * hang-up was filed in between would otherwise be filed again behind it
- * and stay listed, with nothing left to say it stopped. */
+/* Reports every leg ringing now, oldest first. The cache lags behind: a
+ * leg just picked up or hung up may still be Ringing there, and the core
+ * ignores a ring of a leg it has seen end. */
 void gp_events_replay(void)
 {
 	struct ao2_container *cache = ast_channel_cache_all();
@@ -171,12 +149,7 @@ void gp_events_replay(void)
 	/* Oldest first, so the ring order is kept as well as it can be. */
 	qsort(ringing, count, sizeof(*ringing), by_creation);
 	for (i = 0; i < count; i++) {
-		if (still_ringing(ringing[i])) {
-			report_leg(ringing[i], 1);
-			if (!still_ringing(ringing[i])) {
-				report_leg(ringing[i], 0);
-			}
-		}
+		report_leg(ringing[i], 1);
 		ao2_ref(ringing[i], -1);
 	}
 	ast_free(ringing);
